@@ -1,0 +1,78 @@
+package oracle
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/nodespec/nodespec/fixtures"
+	"github.com/nodespec/nodespec/oracle/trace"
+)
+
+// Run identifies one run of a case, for messages.
+type Run struct {
+	Case         *fixtures.Case
+	Profile      string
+	Target       string
+	Segmentation string
+}
+
+// Message is what a person reads when a case fails: everything needed to act
+// without rerunning — which case and doc section, which profile and target,
+// the exact bytes sent, and the diff.
+func (r Run) Message(v Verdict) string {
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "case %s (%s)\n", r.Case.ID, r.Case.File)
+	fmt.Fprintf(&sb, "  sections: %s\n", strings.Join(r.Case.Sections, ", "))
+	fmt.Fprintf(&sb, "  profile:  %s   target: %s", r.Profile, r.Target)
+	if r.Segmentation != "" {
+		fmt.Fprintf(&sb, "   segmentation: %s", r.Segmentation)
+	}
+	fmt.Fprintf(&sb, "\n  note:     %s\n", r.Case.Note)
+	if b := caseWireBytes(r.Case); len(b) > 0 {
+		fmt.Fprintf(&sb, "  sent:     '%s'\n", fixtures.Escape(b))
+	}
+	fmt.Fprintf(&sb, "%s: %s\n", strings.ToUpper(string(v.Status)), v.Reason)
+	if v.Diff != "" {
+		sb.WriteString(v.Diff)
+		if !strings.HasSuffix(v.Diff, "\n") {
+			sb.WriteString("\n")
+		}
+	}
+	return sb.String()
+}
+
+// TraceDiff compares two traces lane by lane after normalisation ("" when
+// equal). Segmentation invariance is checked with it: the same case sent
+// whole and byte by byte must give the same trace.
+func TraceDiff(a, b *trace.Trace) string {
+	la, lb := Lanes(a), Lanes(b)
+	names := map[string]bool{}
+	for k := range la {
+		names[k] = true
+	}
+	for k := range lb {
+		names[k] = true
+	}
+	sorted := make([]string, 0, len(names))
+	for k := range names {
+		sorted = append(sorted, k)
+	}
+	sort.Strings(sorted)
+	var out []string
+	for _, name := range sorted {
+		if d := cmp.Diff(describeAll(la[name]), describeAll(lb[name])); d != "" {
+			out = append(out, fmt.Sprintf("lane %s:\n%s", name, d))
+		}
+	}
+	return strings.Join(out, "\n")
+}
+
+func describeAll(es []trace.Entry) []string {
+	out := make([]string, 0, len(es))
+	for _, e := range es {
+		out = append(out, Describe(e))
+	}
+	return out
+}

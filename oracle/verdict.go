@@ -1,0 +1,276 @@
+package oracle
+
+import (
+	"bytes"
+	"fmt"
+	"regexp"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/nodespec/nodespec/fixtures"
+	"github.com/nodespec/nodespec/oracle/trace"
+)
+
+// Status of one case on one target under one profile.
+type Status string
+
+const (
+	Pass          Status = "pass"
+	Fail          Status = "fail"
+	NotApplicable Status = "n/a"       // the case does not hold for this target's profile or version
+	Divergent     Status = "divergent" // the target does what the fixture records as its divergence from the docs
+)
+
+// Target says what a trace came from; it decides applicability.
+type Target struct {
+	Name    string // node20, ref, bun ...
+	Runtime string // node, bun, deno, ref
+	Version string // Node-compatible version, "" for ref
+}
+
+// Verdict is the decision on one run.
+type Verdict struct {
+	Status Status
+	Reason string // one line: why n/a, which divergence, what failed
+	Diff   string // expected-vs-actual per lane (go-cmp), empty on pass
+}
+
+// Applicable says whether a case applies to a target under a profile, and
+// why not when it does not.
+func Applicable(c *fixtures.Case, profile string, t Target) (bool, string) {
+	if !slices.Contains(c.Profiles, profile) {
+		return false, fmt.Sprintf("the case holds for %s, not for profile %s", strings.Join(c.Profiles, ", "), profile)
+	}
+	if c.Since != "" && t.Version != "" && t.Runtime == "node" && versionLess(t.Version, c.Since) {
+		return false, fmt.Sprintf("added in %s; %s is %s", c.Since, t.Name, t.Version)
+	}
+	return true, ""
+}
+
+// Judge decides a trace. The trace must come from a run where the case is
+// Applicable.
+func Judge(c *fixtures.Case, profile string, t Target, tr *trace.Trace) Verdict {
+	exp := expectationFor(c, profile)
+	lanes := Lanes(tr)
+	docDiff := laneDiff(exp.Lanes, lanes)
+	problems := append(orderProblems(exp.Order, tr), responseProblems(exp.Response, tr.Wire)...)
+	problems = append(problems, harnessProblems(lanes)...)
+
+	if d := divergenceFor(c, t); d != nil {
+		divLanes := map[string][]fixtures.Pattern{}
+		for k, v := range exp.Lanes {
+			divLanes[k] = v
+		}
+		for k, v := range d.Lanes {
+			divLanes[k] = v
+		}
+		switch divDiff := laneDiff(divLanes, lanes); {
+		case divDiff == "" && len(problems) == 0:
+			return Verdict{Status: Divergent, Reason: "recorded divergence: " + d.Note}
+		case docDiff == "" && len(problems) == 0:
+			return Verdict{Status: Fail, Reason: fmt.Sprintf("%s now behaves as documented; remove the recorded divergence (%s)", t.Name, d.Note)}
+		default:
+			return Verdict{Status: Fail, Reason: "matches neither the docs nor the recorded divergence (" + d.Note + ")",
+				Diff: joinNonEmpty(divDiff, strings.Join(problems, "\n"))}
+		}
+	}
+	if docDiff == "" && len(problems) == 0 {
+		return Verdict{Status: Pass}
+	}
+	reason := "trace differs from the documented behaviour"
+	if miss := missingMembers(lanes); len(miss) > 0 {
+		reason = "missing on this runtime: " + strings.Join(miss, ", ")
+	}
+	return Verdict{Status: Fail, Reason: reason, Diff: joinNonEmpty(docDiff, strings.Join(problems, "\n"))}
+}
+
+// expectationFor returns the first block that applies to the profile; the
+// loader guarantees there is one.
+func expectationFor(c *fixtures.Case, profile string) *fixtures.Expect {
+	for i := range c.Expect {
+		if len(c.Expect[i].Profiles) == 0 || slices.Contains(c.Expect[i].Profiles, profile) {
+			return &c.Expect[i]
+		}
+	}
+	return &fixtures.Expect{}
+}
+
+func divergenceFor(c *fixtures.Case, t Target) *fixtures.Divergence {
+	for i := range c.Divergences {
+		for _, sel := range c.Divergences[i].Targets {
+			if selects(sel, t) {
+				return &c.Divergences[i]
+			}
+		}
+	}
+	return nil
+}
+
+// selects matches a target selector: runtime, runtime@major, runtime@x.y.z.
+func selects(sel string, t Target) bool {
+	rt, ver, hasVer := strings.Cut(sel, "@")
+	if rt != t.Runtime {
+		return false
+	}
+	if !hasVer {
+		return true
+	}
+	return t.Version == ver || strings.HasPrefix(t.Version, ver+".")
+}
+
+// laneDiff compares every named lane; "" when all match.
+func laneDiff(want map[string][]fixtures.Pattern, got map[string][]trace.Entry) string {
+	names := make([]string, 0, len(want))
+	for k := range want {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	var out []string
+	for _, name := range names {
+		if matchLane(want[name], got[name]) {
+			continue
+		}
+		var w, g []string
+		for _, p := range want[name] {
+			w = append(w, describePattern(p))
+		}
+		for _, e := range got[name] {
+			g = append(g, Describe(e))
+		}
+		out = append(out, fmt.Sprintf("lane %s (-expected +actual):\n%s", name, cmp.Diff(w, g)))
+	}
+	return strings.Join(out, "\n")
+}
+
+// orderProblems checks the partial order between first occurrences.
+func orderProblems(order [][2]string, tr *trace.Trace) []string {
+	var out []string
+	for _, pair := range order {
+		a, b := firstIndex(tr, pair[0]), firstIndex(tr, pair[1])
+		switch {
+		case a < 0 || b < 0:
+			out = append(out, fmt.Sprintf("order: %s before %s, but %s", pair[0], pair[1], absent(pair, a, b)))
+		case a > b:
+			out = append(out, fmt.Sprintf("order: %s must come before %s (saw #%d after #%d)", pair[0], pair[1], a, b))
+		}
+	}
+	return out
+}
+
+func absent(pair [2]string, a, b int) string {
+	if a < 0 {
+		return pair[0] + " never happened"
+	}
+	return pair[1] + " never happened"
+}
+
+func firstIndex(tr *trace.Trace, ref string) int {
+	obj, name, _ := strings.Cut(ref, ".")
+	for i, e := range tr.Events {
+		if e.O == obj && (e.Ev == name || e.Read == name || e.Call == name) {
+			return i
+		}
+	}
+	return -1
+}
+
+var statusLine = regexp.MustCompile(`^HTTP/\d\.\d (\d{3})`)
+
+func responseProblems(r *fixtures.ResponseCheck, w *trace.Wire) []string {
+	if r == nil {
+		return nil
+	}
+	if w == nil {
+		return []string{"response: the run has no wire record"}
+	}
+	var out []string
+	if r.Status != 0 {
+		m := statusLine.FindSubmatch(w.Received)
+		if m == nil {
+			out = append(out, fmt.Sprintf("response: want status %d, received no status line: %q", r.Status, fixtures.Escape(head(w.Received, 80))))
+		} else if got, _ := strconv.Atoi(string(m[1])); got != r.Status {
+			out = append(out, fmt.Sprintf("response: want status %d, got %d", r.Status, got))
+		}
+	}
+	if r.Equals != "" {
+		want, _ := fixtures.Unescape(r.Equals)
+		if got := MaskWire(w.Received); !bytes.Equal(MaskWire(want), got) {
+			out = append(out, "response bytes (-expected +actual):\n"+cmp.Diff(splitLines(MaskWire(want)), splitLines(got)))
+		}
+	}
+	if r.Closed && w.End != "eof" {
+		out = append(out, fmt.Sprintf("response: want the server to close the connection, the read ended with %s", w.End))
+	}
+	return out
+}
+
+// harnessProblems turns entries of the harness's own lane (an exception that
+// escaped a handler, a finish that timed out) into failures.
+func harnessProblems(lanes map[string][]trace.Entry) []string {
+	var out []string
+	for _, e := range lanes["harness"] {
+		out = append(out, "harness: "+Describe(e))
+	}
+	return out
+}
+
+func missingMembers(lanes map[string][]trace.Entry) []string {
+	var out []string
+	for name, lane := range lanes {
+		for _, e := range lane {
+			if e.Missing {
+				out = append(out, name+"."+e.Read+e.Call)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func splitLines(b []byte) []string {
+	var out []string
+	for _, l := range bytes.SplitAfter(b, []byte("\n")) {
+		if len(l) > 0 {
+			out = append(out, fixtures.Escape(l))
+		}
+	}
+	return out
+}
+
+func head(b []byte, n int) []byte {
+	if len(b) > n {
+		return b[:n]
+	}
+	return b
+}
+
+func joinNonEmpty(parts ...string) string {
+	var out []string
+	for _, p := range parts {
+		if p != "" {
+			out = append(out, p)
+		}
+	}
+	return strings.Join(out, "\n")
+}
+
+// versionLess compares dotted versions numerically ("6.17.1" < "18.3.0").
+func versionLess(a, b string) bool {
+	pa, pb := strings.Split(strings.TrimPrefix(a, "v"), "."), strings.Split(strings.TrimPrefix(b, "v"), ".")
+	for i := 0; i < 3; i++ {
+		var x, y int
+		if i < len(pa) {
+			x, _ = strconv.Atoi(pa[i])
+		}
+		if i < len(pb) {
+			y, _ = strconv.Atoi(pb[i])
+		}
+		if x != y {
+			return x < y
+		}
+	}
+	return false
+}
