@@ -1,0 +1,55 @@
+// Package js holds the JavaScript-visible values of the reference
+// implementation: undefined, errors with name/code/message, Buffers, objects
+// whose members a program can read and call, and the EventEmitter.
+package js
+
+import "fmt"
+
+// Undefined is JavaScript's undefined (nil stands for null).
+type Undefined struct{}
+
+// Buffer is a Node Buffer.
+type Buffer []byte
+
+// Func marks a function-valued member (summarised as {$function: true}).
+type Func struct{ Name string }
+
+// Error is a thrown or emitted JavaScript error.
+type Error struct {
+	Name    string // TypeError, RangeError, Error
+	Code    string // ERR_...; "" when the error has none
+	Message string
+}
+
+func (e *Error) Error() string {
+	if e.Code != "" {
+		return fmt.Sprintf("%s [%s]: %s", e.Name, e.Code, e.Message)
+	}
+	return e.Name + ": " + e.Message
+}
+
+// TypeError builds a TypeError with a code.
+func TypeError(code, format string, args ...any) *Error {
+	return &Error{Name: "TypeError", Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// ErrMissing is returned by Object.Call for a method the object lacks.
+var ErrMissing = &Error{Name: "nodespec", Message: "no such member"}
+
+// Object is anything a program can read members of and call methods on.
+type Object interface {
+	// Get reads a member; ok is false when the object has no such member
+	// (JavaScript's `!(name in obj)`).
+	Get(name string) (v any, ok bool)
+	// Call invokes a method; a thrown error is returned as *Error, and
+	// ErrMissing when there is no such method.
+	Call(name string, args []any) (any, error)
+}
+
+// Arg returns args[i] or Undefined.
+func Arg(args []any, i int) any {
+	if i < len(args) {
+		return args[i]
+	}
+	return Undefined{}
+}

@@ -1,0 +1,121 @@
+package nodehttp
+
+import (
+	"strconv"
+
+	"github.com/nodespec/nodespec/impl/js"
+)
+
+// Module is the `http` module object of one profile.
+type Module struct{ Profile *Profile }
+
+// statusTexts backs http/STATUS_CODES ("every standard status code and its
+// short description"; the docs' example is 404 -> Not Found).
+var statusTexts = map[int]string{
+	100: "Continue", 101: "Switching Protocols", 102: "Processing", 103: "Early Hints",
+	200: "OK", 201: "Created", 202: "Accepted", 203: "Non-Authoritative Information",
+	204: "No Content", 205: "Reset Content", 206: "Partial Content", 207: "Multi-Status",
+	208: "Already Reported", 226: "IM Used",
+	300: "Multiple Choices", 301: "Moved Permanently", 302: "Found", 303: "See Other",
+	304: "Not Modified", 305: "Use Proxy", 307: "Temporary Redirect", 308: "Permanent Redirect",
+	400: "Bad Request", 401: "Unauthorized", 402: "Payment Required", 403: "Forbidden",
+	404: "Not Found", 405: "Method Not Allowed", 406: "Not Acceptable",
+	407: "Proxy Authentication Required", 408: "Request Timeout", 409: "Conflict", 410: "Gone",
+	411: "Length Required", 412: "Precondition Failed", 413: "Payload Too Large",
+	414: "URI Too Long", 415: "Unsupported Media Type", 416: "Range Not Satisfiable",
+	417: "Expectation Failed", 418: "I'm a Teapot", 421: "Misdirected Request",
+	422: "Unprocessable Entity", 423: "Locked", 424: "Failed Dependency", 425: "Too Early",
+	426: "Upgrade Required", 428: "Precondition Required", 429: "Too Many Requests",
+	431: "Request Header Fields Too Large", 451: "Unavailable For Legal Reasons",
+	500: "Internal Server Error", 501: "Not Implemented", 502: "Bad Gateway",
+	503: "Service Unavailable", 504: "Gateway Timeout", 505: "HTTP Version Not Supported",
+	506: "Variant Also Negotiates", 507: "Insufficient Storage", 508: "Loop Detected",
+	509: "Bandwidth Limit Exceeded", 510: "Not Extended", 511: "Network Authentication Required",
+}
+
+func statusText(code int) string {
+	if s, ok := statusTexts[code]; ok {
+		return s
+	}
+	return "unknown"
+}
+
+// Get implements js.Object.
+func (m *Module) Get(name string) (any, bool) {
+	switch name {
+	case "METHODS":
+		return strList(m.Profile.Methods), true
+	case "STATUS_CODES":
+		out := make(map[string]any, len(statusTexts))
+		for k, v := range statusTexts {
+			out[strconv.Itoa(k)] = v
+		}
+		return out, true
+	case "validateHeaderName", "validateHeaderValue":
+		if !m.Profile.Validators {
+			return nil, false
+		}
+		return js.Func{Name: name}, true
+	case "createServer":
+		return js.Func{Name: name}, true
+	}
+	return nil, false
+}
+
+// Call implements js.Object.
+func (m *Module) Call(name string, args []any) (any, error) {
+	switch name {
+	case "validateHeaderName":
+		if !m.Profile.Validators {
+			return nil, js.ErrMissing
+		}
+		return js.Undefined{}, m.validateHeaderName(args)
+	case "validateHeaderValue":
+		if !m.Profile.Validators {
+			return nil, js.ErrMissing
+		}
+		return js.Undefined{}, validateHeaderValue(args)
+	}
+	return nil, js.ErrMissing
+}
+
+// http/validateHeaderName: a name that is not an HTTP token is a TypeError
+// with code ERR_INVALID_HTTP_TOKEN; the message names the label (latest adds
+// the label parameter, default "Header name") and the offending name.
+func (m *Module) validateHeaderName(args []any) error {
+	name, isString := js.Arg(args, 0).(string)
+	if isString && isToken(name) {
+		return nil
+	}
+	label := "Header name"
+	if l, ok := js.Arg(args, 1).(string); ok && m.Profile.ValidatorLabel {
+		label = l
+	}
+	return js.TypeError("ERR_INVALID_HTTP_TOKEN", "%s must be a valid HTTP token [%s]", label, quoteJS(js.Arg(args, 0)))
+}
+
+// http/validateHeaderValue: undefined is ERR_HTTP_INVALID_HEADER_VALUE; a
+// character outside tab, visible ASCII and the latin1 upper half is
+// ERR_INVALID_CHAR. Both are TypeErrors naming the header.
+func validateHeaderValue(args []any) error {
+	name := toString(js.Arg(args, 0))
+	value := js.Arg(args, 1)
+	if _, undef := value.(js.Undefined); undef {
+		return js.TypeError("ERR_HTTP_INVALID_HEADER_VALUE", "Invalid value \"undefined\" for header \"%s\"", name)
+	}
+	for _, r := range toString(value) {
+		if !(r == '\t' || r >= 0x20 && r <= 0x7e || r >= 0x80 && r <= 0xff) {
+			return js.TypeError("ERR_INVALID_CHAR", "Invalid character in header content [\"%s\"]", name)
+		}
+	}
+	return nil
+}
+
+// quoteJS renders a value the way the error messages quote it: strings in
+// double quotes, other values as their String().
+func quoteJS(v any) string {
+	if s, ok := v.(string); ok {
+		return strconv.Quote(s)
+	}
+	return toString(v)
+}

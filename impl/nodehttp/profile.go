@@ -1,0 +1,82 @@
+// Package nodehttp is the reference implementation of the documented
+// behaviour of Node's `http` module, parameterised by doc profile. Every rule
+// here cites the doc section it comes from (section ids as in
+// fixtures/FORMAT.md); it is written from the docs and from black-box runs,
+// not from Node's or llhttp's source.
+package nodehttp
+
+import "slices"
+
+// Profile is what one edition of the docs says, where editions differ.
+type Profile struct {
+	Name string
+
+	// http/IncomingMessage/message.headers: duplicates of these are dropped
+	// (the first value wins). v6 lists 17 names; v14 and later add `server`.
+	Discarded []string
+	// Separator for duplicate `cookie` headers: v6 has no cookie rule, so the
+	// generic ", " applies; v14 and later join with "; ".
+	CookieSeparator string
+	// message.headersDistinct / trailersDistinct exist (latest only).
+	Distinct bool
+	// createServer's joinDuplicateHeaders option is honoured (latest only).
+	JoinDuplicateHeaders bool
+	// validateHeaderName / validateHeaderValue exist (v14 and later);
+	// validateHeaderName takes a label (latest).
+	Validators, ValidatorLabel bool
+	// requireHostHeader defaults to true (latest): an HTTP/1.1 request
+	// without Host is answered 400.
+	RequireHost bool
+	// http/METHODS: the docs do not enumerate the list; these are the
+	// methods the parser of that era's releases accepts (observed).
+	Methods []string
+}
+
+var discardedV6 = []string{
+	"age", "authorization", "content-length", "content-type", "etag", "expires", "from", "host",
+	"if-modified-since", "if-unmodified-since", "last-modified", "location", "max-forwards",
+	"proxy-authorization", "referer", "retry-after", "user-agent",
+}
+
+var methodsV6 = []string{
+	"ACL", "BIND", "CHECKOUT", "CONNECT", "COPY", "DELETE", "GET", "HEAD", "LINK", "LOCK",
+	"M-SEARCH", "MERGE", "MKACTIVITY", "MKCALENDAR", "MKCOL", "MOVE", "NOTIFY", "OPTIONS",
+	"PATCH", "POST", "PROPFIND", "PROPPATCH", "PURGE", "PUT", "REBIND", "REPORT", "SEARCH",
+	"SUBSCRIBE", "TRACE", "UNBIND", "UNLINK", "UNLOCK", "UNSUBSCRIBE",
+}
+
+func withSorted(base []string, extra ...string) []string {
+	out := append(append([]string{}, base...), extra...)
+	slices.Sort(out)
+	return out
+}
+
+// Profiles by name.
+var Profiles = map[string]*Profile{
+	"v6": {
+		Name:            "v6",
+		Discarded:       discardedV6,
+		CookieSeparator: ", ",
+		Methods:         methodsV6,
+	},
+	"v14": {
+		Name:            "v14",
+		Discarded:       withSorted(discardedV6, "server"),
+		CookieSeparator: "; ",
+		Validators:      true,
+		Methods:         withSorted(methodsV6, "SOURCE"),
+	},
+	"latest": {
+		Name:                 "latest",
+		Discarded:            withSorted(discardedV6, "server"),
+		CookieSeparator:      "; ",
+		Distinct:             true,
+		JoinDuplicateHeaders: true,
+		Validators:           true,
+		ValidatorLabel:       true,
+		RequireHost:          true,
+		Methods:              withSorted(methodsV6, "SOURCE", "QUERY"),
+	},
+}
+
+func (p *Profile) discards(name string) bool { return slices.Contains(p.Discarded, name) }

@@ -1,0 +1,193 @@
+package nodehttp
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/nodespec/nodespec/impl/js"
+)
+
+// ServerResponse is enough of http.ServerResponse to answer a request
+// (http/ServerResponse): status, headers, write, end, 'finish'.
+type ServerResponse struct {
+	js.Emitter
+	exchange *exchange
+
+	StatusCode    int
+	StatusMessage string
+	names         []string          // header names in the order they were set
+	values        map[string]string // lower-case name -> value
+	cases         map[string]string // lower-case name -> name as set
+	headersSent   bool
+	chunked       bool
+	finished      bool
+}
+
+func newResponse(x *exchange) *ServerResponse {
+	return &ServerResponse{exchange: x, StatusCode: 200, values: map[string]string{}, cases: map[string]string{}}
+}
+
+func (r *ServerResponse) setHeader(name, value string) {
+	key := strings.ToLower(name)
+	if _, ok := r.values[key]; !ok {
+		r.names = append(r.names, key)
+	}
+	r.values[key], r.cases[key] = value, name
+}
+
+// head serialises the status line and headers. bodyLen < 0: length unknown
+// (chunked on HTTP/1.1).
+func (r *ServerResponse) head(bodyLen int) []byte {
+	x := r.exchange
+	msg := r.StatusMessage
+	if msg == "" {
+		msg = statusText(r.StatusCode)
+	}
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "HTTP/1.1 %d %s\r\n", r.StatusCode, msg)
+	for _, k := range r.names {
+		fmt.Fprintf(&sb, "%s: %s\r\n", r.cases[k], r.values[k])
+	}
+	fmt.Fprintf(&sb, "Date: %s\r\n", time.Now().UTC().Format(time.RFC1123[:len(time.RFC1123)-3]+"GMT"))
+	if x.keepAlive {
+		sb.WriteString("Connection: keep-alive\r\n")
+	} else {
+		sb.WriteString("Connection: close\r\n")
+	}
+	_, hasCL := r.values["content-length"]
+	switch {
+	case hasCL:
+	case bodyLen >= 0:
+		fmt.Fprintf(&sb, "Content-Length: %d\r\n", bodyLen)
+	case x.req.head.Minor >= 1:
+		r.chunked = true
+		sb.WriteString("Transfer-Encoding: chunked\r\n")
+	default:
+		x.keepAlive = false // HTTP/1.0 without a length: the body ends with the connection
+	}
+	sb.WriteString("\r\n")
+	r.headersSent = true
+	return []byte(sb.String())
+}
+
+func (r *ServerResponse) write(b []byte) {
+	var out []byte
+	if !r.headersSent {
+		out = r.head(-1)
+	}
+	if len(b) > 0 {
+		if r.chunked {
+			out = append(out, strconv.FormatInt(int64(len(b)), 16)+"\r\n"...)
+			out = append(append(out, b...), "\r\n"...)
+		} else {
+			out = append(out, b...)
+		}
+	}
+	if len(out) > 0 {
+		r.exchange.sock.Write(out, nil)
+	}
+}
+
+func (r *ServerResponse) end(b []byte) {
+	if r.finished {
+		return
+	}
+	r.finished = true
+	var out []byte
+	if !r.headersSent {
+		out = r.head(len(b))
+		out = append(out, b...)
+	} else {
+		if len(b) > 0 && r.chunked {
+			out = append(out, strconv.FormatInt(int64(len(b)), 16)+"\r\n"...)
+			out = append(append(out, b...), "\r\n"...)
+		} else {
+			out = append(out, b...)
+		}
+		if r.chunked {
+			out = append(out, "0\r\n\r\n"...)
+		}
+	}
+	r.exchange.sock.Write(out, func(error) {
+		r.Emit("finish")
+		r.exchange.responseDone()
+	})
+}
+
+// Get implements js.Object.
+func (r *ServerResponse) Get(name string) (any, bool) {
+	switch name {
+	case "statusCode":
+		return float64(r.StatusCode), true
+	case "statusMessage":
+		return r.StatusMessage, true
+	case "headersSent":
+		return r.headersSent, true
+	case "finished":
+		return r.finished, true
+	}
+	return nil, false
+}
+
+// Call implements js.Object.
+func (r *ServerResponse) Call(name string, args []any) (any, error) {
+	switch name {
+	case "setHeader":
+		n, _ := js.Arg(args, 0).(string)
+		r.setHeader(n, toString(js.Arg(args, 1)))
+		return r, nil
+	case "getHeader":
+		if v, ok := r.values[strings.ToLower(toString(js.Arg(args, 0)))]; ok {
+			return v, nil
+		}
+		return js.Undefined{}, nil
+	case "writeHead":
+		code, _ := js.Arg(args, 0).(float64)
+		r.StatusCode = int(code)
+		rest := args[min(1, len(args)):]
+		if s, ok := js.Arg(rest, 0).(string); ok {
+			r.StatusMessage, rest = s, rest[1:]
+		}
+		if hs, ok := js.Arg(rest, 0).(map[string]any); ok {
+			for k, v := range hs {
+				r.setHeader(k, toString(v))
+			}
+		}
+		return r, nil
+	case "write":
+		r.write(toBytes(js.Arg(args, 0)))
+		return true, nil
+	case "end":
+		r.end(toBytes(js.Arg(args, 0)))
+		return r, nil
+	}
+	return nil, js.ErrMissing
+}
+
+func toBytes(v any) []byte {
+	switch x := v.(type) {
+	case string:
+		return []byte(x)
+	case js.Buffer:
+		return x
+	}
+	return nil
+}
+
+func toString(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	case bool:
+		return strconv.FormatBool(x)
+	case js.Undefined:
+		return "undefined"
+	case nil:
+		return "null"
+	}
+	return fmt.Sprint(v)
+}

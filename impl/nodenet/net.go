@@ -1,0 +1,239 @@
+// Package nodenet is the part of Node's `net` module the reference
+// implementation needs: a listening Server and its Sockets, backed by real
+// Go connections so the raw peer talks to real TCP. Socket readers and the
+// accept loop run on their own goroutines and only ever Post to the loop.
+package nodenet
+
+import (
+	"errors"
+	"io"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/nodespec/nodespec/impl/js"
+	"github.com/nodespec/nodespec/impl/loop"
+)
+
+// Server is net.Server: it emits 'connection' (sock), 'close', 'listening'.
+type Server struct {
+	js.Emitter
+	Loop       *loop.Loop
+	ln         net.Listener
+	conns      map[*Socket]bool
+	closing    bool
+	closeCbs   []func()
+	acceptDone chan struct{}
+}
+
+// NewServer returns a server that is not yet listening.
+func NewServer(l *loop.Loop) *Server { return &Server{Loop: l, conns: map[*Socket]bool{}} }
+
+// Listen binds addr (e.g. "127.0.0.1:0") now and emits 'listening' on the
+// next I/O turn. Accepted connections arrive as 'connection' events.
+func (s *Server) Listen(network, addr string) error {
+	ln, err := net.Listen(network, addr)
+	if err != nil {
+		return err
+	}
+	s.ln = ln
+	s.acceptDone = make(chan struct{})
+	s.Loop.Ref()
+	go s.accept()
+	s.Loop.Post(func() { s.Emit("listening") })
+	return nil
+}
+
+// Addr is the bound address.
+func (s *Server) Addr() net.Addr { return s.ln.Addr() }
+
+func (s *Server) accept() {
+	defer close(s.acceptDone)
+	defer s.Loop.Unref()
+	for {
+		c, err := s.ln.Accept()
+		if err != nil {
+			return
+		}
+		sock := newSocket(s.Loop, c)
+		s.Loop.Post(func() {
+			if s.closing {
+				sock.Destroy(nil)
+				return
+			}
+			s.conns[sock] = true
+			sock.Once("close", func(...any) {
+				delete(s.conns, sock)
+				s.maybeClosed()
+			})
+			s.Emit("connection", sock)
+		})
+	}
+}
+
+// Close stops accepting; 'close' is emitted once every connection has closed
+// (Node keeps the server open until then).
+func (s *Server) Close(cb func()) {
+	if cb != nil {
+		s.closeCbs = append(s.closeCbs, cb)
+	}
+	if s.closing {
+		return
+	}
+	s.closing = true
+	if s.ln != nil {
+		s.ln.Close()
+		<-s.acceptDone // the accept goroutine ends promptly once the listener is closed
+	}
+	s.maybeClosed()
+}
+
+// Connections lists the open sockets (for a forced shutdown at the end of a run).
+func (s *Server) Connections() []*Socket {
+	out := make([]*Socket, 0, len(s.conns))
+	for c := range s.conns {
+		out = append(out, c)
+	}
+	return out
+}
+
+func (s *Server) maybeClosed() {
+	if !s.closing || len(s.conns) > 0 {
+		return
+	}
+	s.conns = nil
+	s.Loop.OnClose(func() {
+		for _, cb := range s.closeCbs {
+			cb()
+		}
+		s.closeCbs = nil
+		s.Emit("close")
+	})
+}
+
+// Socket is net.Socket: 'data' (Buffer), 'end', 'close' (hadError), 'error'.
+type Socket struct {
+	js.Emitter
+	Loop       *loop.Loop
+	conn       net.Conn
+	readerDone chan struct{}
+	once       sync.Once
+	ended      bool // we half-closed
+	remoteEnd  bool // peer half-closed
+	destroyed  bool
+	hadError   bool
+}
+
+func newSocket(l *loop.Loop, c net.Conn) *Socket {
+	s := &Socket{Loop: l, conn: c, readerDone: make(chan struct{})}
+	l.Ref()
+	go s.read()
+	return s
+}
+
+// read delivers chunks in order; it stops at EOF, error, or Destroy.
+func (s *Socket) read() {
+	defer close(s.readerDone)
+	defer s.Loop.Unref()
+	buf := make([]byte, 64*1024)
+	for {
+		n, err := s.conn.Read(buf)
+		if n > 0 {
+			chunk := append(js.Buffer(nil), buf[:n]...)
+			s.Loop.Post(func() {
+				if !s.destroyed {
+					s.Emit("data", chunk)
+				}
+			})
+		}
+		if err != nil {
+			s.Loop.Post(func() {
+				if s.destroyed {
+					return
+				}
+				if !errors.Is(err, io.EOF) {
+					s.Destroy(&js.Error{Name: "Error", Code: "ECONNRESET", Message: "read ECONNRESET"})
+					return
+				}
+				s.remoteEnd = true
+				s.Emit("end")
+			})
+			return
+		}
+	}
+}
+
+// Write sends bytes now (loopback writes to a peer that always reads do not
+// block for long) and runs cb as an I/O callback, like libuv's write callback.
+func (s *Socket) Write(b []byte, cb func(error)) {
+	if s.destroyed || s.ended {
+		return
+	}
+	_ = s.conn.SetWriteDeadline(time.Now().Add(5 * time.Second))
+	_, err := s.conn.Write(b)
+	s.Loop.Post(func() {
+		if cb != nil {
+			cb(err)
+		}
+	})
+}
+
+// End half-closes our side (FIN). The socket closes fully when the peer ends
+// too, or on Destroy.
+func (s *Socket) End() {
+	if s.ended || s.destroyed {
+		return
+	}
+	s.ended = true
+	if tc, ok := s.conn.(interface{ CloseWrite() error }); ok {
+		_ = tc.CloseWrite()
+	}
+	if s.remoteEnd {
+		s.Destroy(nil)
+	}
+}
+
+// Destroy closes the connection and emits 'error' (if err) then 'close'.
+func (s *Socket) Destroy(err *js.Error) {
+	if s.destroyed {
+		return
+	}
+	s.destroyed = true
+	s.hadError = err != nil
+	s.once.Do(func() { s.conn.Close() })
+	<-s.readerDone // Close unblocks the reader; wait so no goroutine outlives the socket
+	if err != nil {
+		s.Loop.NextTick(func() { s.Emit("error", err) })
+	}
+	s.Loop.OnClose(func() { s.Emit("close", s.hadError) })
+}
+
+// Destroyed reports whether Destroy ran.
+func (s *Socket) Destroyed() bool { return s.destroyed }
+
+// Get implements js.Object.
+func (s *Socket) Get(name string) (any, bool) {
+	switch name {
+	case "destroyed":
+		return s.destroyed, true
+	case "remoteAddress":
+		return s.conn.RemoteAddr().String(), true
+	}
+	return nil, false
+}
+
+// Call implements js.Object.
+func (s *Socket) Call(name string, args []any) (any, error) {
+	switch name {
+	case "end":
+		s.End()
+		return s, nil
+	case "destroy":
+		s.Destroy(nil)
+		return s, nil
+	}
+	return nil, js.ErrMissing
+}
+
+// Closing reports whether Close was called.
+func (s *Server) Closing() bool { return s.closing }
