@@ -1,0 +1,70 @@
+package targets
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/nodespec/nodespec/fixtures"
+	"github.com/nodespec/nodespec/oracle/trace"
+	"github.com/nodespec/nodespec/rawwire"
+)
+
+// WireDeadline bounds how long the raw peer waits for the server to close
+// after sending. Cases close the connection themselves (Connection: close),
+// so this only matters when an implementation hangs; it is small so a hang
+// costs little. NODESPEC_WIRE_DEADLINE overrides it (milliseconds).
+func WireDeadline() time.Duration {
+	if ms, err := strconv.Atoi(os.Getenv("NODESPEC_WIRE_DEADLINE")); err == nil && ms > 0 {
+		return time.Duration(ms) * time.Millisecond
+	}
+	return 2 * time.Second
+}
+
+// Run runs one case on a target: it starts the program, plays the case's
+// wire script against the program's server with the given segmentation,
+// finishes the program and returns the trace with what the peer received.
+func Run(t Target, c *fixtures.Case, profile string, seg rawwire.Segmentation) (*trace.Trace, error) {
+	s, err := t.Start(c, profile)
+	if err != nil {
+		return nil, err
+	}
+	var wire *trace.Wire
+	if c.Wire != nil {
+		wire, err = play(s.Port(), c.Wire, seg)
+		if err != nil {
+			_, _ = s.Finish() // leave the target ready for the next case
+			return nil, err
+		}
+	}
+	tr, err := s.Finish()
+	if err != nil {
+		return nil, err
+	}
+	tr.Wire = wire
+	return tr, nil
+}
+
+func play(port int, w *fixtures.Wire, seg rawwire.Segmentation) (*trace.Wire, error) {
+	if port == 0 {
+		return nil, fmt.Errorf("the program has no listening server to send to")
+	}
+	deadline := WireDeadline()
+	cl, err := rawwire.Dial("tcp", "127.0.0.1:"+strconv.Itoa(port), deadline)
+	if err != nil {
+		return nil, fmt.Errorf("connecting to the program's server: %w", err)
+	}
+	defer cl.Close()
+	// A send error is not fatal: a server may answer and close before it has
+	// read everything (a 400, say); what it sent is still in the result.
+	_ = cl.Send(w.Bytes, seg)
+	switch w.Then {
+	case "fin":
+		_ = cl.HalfClose()
+	case "rst":
+		_ = cl.Reset()
+	}
+	res := cl.Wait(time.Now().Add(deadline))
+	return &trace.Wire{Received: res.Received, End: res.End}, nil
+}

@@ -1,0 +1,390 @@
+// Package ref is the in-process target: it runs a case's program on the Go
+// reference implementation (impl/) under a doc profile. It interprets the
+// same program data as the JavaScript harness (fixtures/FORMAT.md).
+package ref
+
+import (
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+
+	"github.com/nodespec/nodespec/fixtures"
+	"github.com/nodespec/nodespec/impl/js"
+	"github.com/nodespec/nodespec/impl/loop"
+	"github.com/nodespec/nodespec/impl/nodehttp"
+	"github.com/nodespec/nodespec/impl/nodenet"
+	"github.com/nodespec/nodespec/oracle/trace"
+	"github.com/nodespec/nodespec/targets"
+)
+
+// Target is the reference target. It has no state between cases.
+type Target struct{}
+
+// New returns the reference target.
+func New() *Target { return &Target{} }
+
+// Info implements targets.Target.
+func (*Target) Info() targets.Info {
+	return targets.Info{Name: "ref", Runtime: "ref", Profiles: fixtures.Profiles}
+}
+
+// Close implements targets.Target.
+func (*Target) Close() error { return nil }
+
+// Start implements targets.Target: it builds the program on a fresh loop and
+// runs the loop on its own goroutine until Finish.
+func (*Target) Start(c *fixtures.Case, profile string) (targets.Session, error) {
+	p, ok := nodehttp.Profiles[profile]
+	if !ok {
+		return nil, fmt.Errorf("ref has no profile %q", profile)
+	}
+	s := &session{
+		loop:  loop.New(),
+		prog:  &c.Program,
+		mod:   &nodehttp.Module{Profile: p},
+		names: map[any]string{},
+		count: map[string]int{},
+		objs:  map[string]any{},
+		done:  make(chan struct{}),
+	}
+	s.loop.Ref() // held until Finish, so the loop does not end between phases
+	setup := make(chan error, 1)
+	s.loop.Post(func() { setup <- s.setup(p) })
+	go func() { s.loop.Run(); close(s.done) }()
+	if err := <-setup; err != nil {
+		s.stop()
+		return nil, err
+	}
+	return s, nil
+}
+
+type session struct {
+	loop   *loop.Loop
+	prog   *fixtures.Program
+	mod    *nodehttp.Module
+	server *nodehttp.Server
+	port   int
+
+	names  map[any]string // object -> name (req1 ...)
+	objs   map[string]any // name -> object
+	count  map[string]int
+	events []trace.Entry
+	done   chan struct{}
+}
+
+func (s *session) Port() int { return s.port }
+
+func (s *session) setup(p *nodehttp.Profile) error {
+	s.objs["http"] = s.mod
+	s.names[s.mod] = "http"
+	s.runSteps(s.prog.Calls, map[string]any{"http": s.mod})
+	if s.prog.Server == nil {
+		return nil
+	}
+	join, _ := s.prog.Server.Options["joinDuplicateHeaders"].(bool)
+	s.server = nodehttp.NewServer(s.loop, p, nodehttp.Options{JoinDuplicateHeaders: join})
+	s.name(s.server, "server")
+	s.attach(s.server, "server")
+	if err := s.server.Listen("tcp", "127.0.0.1:0"); err != nil {
+		return err
+	}
+	s.port = s.server.Addr().(*net.TCPAddr).Port
+	return nil
+}
+
+// Finish closes the server, destroys what is still open, lets the close
+// events run, and returns the trace.
+func (s *session) Finish() (*trace.Trace, error) {
+	s.loop.Post(func() {
+		deliver := func() {
+			s.loop.SetImmediate(func() { s.loop.SetTimeout(s.loop.Stop, 0) })
+		}
+		if s.server == nil {
+			deliver()
+			return
+		}
+		s.server.Close(deliver)
+		for _, c := range s.server.Connections() {
+			c.Destroy(nil)
+		}
+	})
+	s.stop()
+	return &trace.Trace{Events: s.events}, nil
+}
+
+func (s *session) stop() {
+	s.loop.Unref()
+	<-s.done
+}
+
+// kindOf names the kind of an impl object, as programs name them.
+func kindOf(o any) string {
+	switch o.(type) {
+	case *nodehttp.IncomingMessage:
+		return "req"
+	case *nodehttp.ServerResponse:
+		return "res"
+	case *nodenet.Socket:
+		return "sock"
+	case *nodehttp.Server:
+		return "server"
+	}
+	return ""
+}
+
+// name gives an object its name on first sight and attaches the program's
+// watchers and handlers for its kind.
+func (s *session) name(o any, fixed string) string {
+	if n, ok := s.names[o]; ok {
+		return n
+	}
+	n := fixed
+	if n == "" {
+		k := kindOf(o)
+		s.count[k]++
+		n = k + strconv.Itoa(s.count[k])
+	}
+	s.names[o], s.objs[n] = n, o
+	if fixed == "" {
+		s.attach(o, kindOf(o))
+	}
+	return n
+}
+
+type emitter interface {
+	On(event string, fn js.Listener)
+}
+
+// attach installs one listener per event the program watches or handles.
+func (s *session) attach(o any, kind string) {
+	em, ok := o.(emitter)
+	if !ok {
+		return
+	}
+	events := map[string]bool{}
+	for _, ev := range s.prog.Watch[kind] {
+		events[ev] = true
+	}
+	for key := range s.prog.On {
+		if k, ev, _ := strings.Cut(key, "."); k == kind {
+			events[ev] = true
+		}
+	}
+	watched := func(ev string) bool {
+		for _, w := range s.prog.Watch[kind] {
+			if w == ev {
+				return true
+			}
+		}
+		return false
+	}
+	for ev := range events {
+		em.On(ev, func(args ...any) {
+			scope := s.scope(o, kind, ev, args)
+			if watched(ev) {
+				s.events = append(s.events, trace.Entry{O: s.names[o], Ev: ev, Args: s.summariseAll(args)})
+			}
+			s.runSteps(s.prog.On[kind+"."+ev], scope)
+		})
+	}
+}
+
+// signatures binds event arguments to names (FORMAT.md, Program).
+var signatures = map[string][]string{
+	"server.request":          {"req", "res"},
+	"server.checkContinue":    {"req", "res"},
+	"server.checkExpectation": {"req", "res"},
+	"server.connection":       {"sock"},
+	"server.clientError":      {"error", "sock"},
+	"server.connect":          {"req", "sock", "head"},
+	"server.upgrade":          {"req", "sock", "head"},
+}
+
+func (s *session) scope(o any, kind, ev string, args []any) map[string]any {
+	sc := map[string]any{"http": s.mod, kind: o}
+	if s.server != nil {
+		sc["server"] = s.server
+	}
+	for i, name := range signatures[kind+"."+ev] {
+		if i < len(args) {
+			sc[name] = args[i]
+			if kindOf(args[i]) != "" {
+				s.name(args[i], "")
+			}
+		}
+	}
+	// objects of the same exchange: req<n> and res<n>
+	if n := s.names[o]; kind == "req" || kind == "res" {
+		num := strings.TrimPrefix(strings.TrimPrefix(n, "req"), "res")
+		for _, k := range []string{"req", "res"} {
+			if other, ok := s.objs[k+num]; ok {
+				if _, set := sc[k]; !set {
+					sc[k] = other
+				}
+			}
+		}
+	}
+	return sc
+}
+
+func (s *session) runSteps(steps []fixtures.Step, scope map[string]any) {
+	for _, st := range steps {
+		s.runStep(st, scope)
+	}
+}
+
+func (s *session) runStep(st fixtures.Step, scope map[string]any) {
+	path := st.Read + st.Call
+	parts := strings.Split(path, ".")
+	obj, ok := scope[parts[0]].(js.Object)
+	if !ok {
+		s.uncaught(fmt.Sprintf("%s: %q is not in scope", path, parts[0]))
+		return
+	}
+	o := s.names[obj]
+	if o == "" {
+		o = s.name(obj, "")
+	}
+	member := parts[1]
+	if st.Read != "" {
+		v, ok := obj.Get(member)
+		e := trace.Entry{O: o, Read: strings.Join(parts[1:], ".")}
+		if !ok {
+			e.Missing = true
+		} else {
+			e.Value = s.summarise(dig(v, parts[2:]))
+		}
+		s.events = append(s.events, e)
+		return
+	}
+	args := s.decodeArgs(st.Args)
+	ret, err := obj.Call(member, args)
+	e := trace.Entry{O: o, Call: member, Args: st.Args}
+	switch {
+	case err == js.ErrMissing:
+		e.Missing = true
+	case err != nil:
+		e.Threw = s.summarise(err)
+	case st.Record:
+		e.Returned = s.summarise(ret)
+	default:
+		return
+	}
+	s.events = append(s.events, e)
+}
+
+// dig follows keys into plain values: headers.host, STATUS_CODES.404.
+func dig(v any, keys []string) any {
+	for _, k := range keys {
+		switch x := v.(type) {
+		case map[string]any:
+			val, ok := x[k]
+			if !ok {
+				return js.Undefined{}
+			}
+			v = val
+		case []any:
+			i, err := strconv.Atoi(k)
+			if err != nil || i < 0 || i >= len(x) {
+				return js.Undefined{}
+			}
+			v = x[i]
+		default:
+			return js.Undefined{}
+		}
+	}
+	return v
+}
+
+func (s *session) uncaught(msg string) {
+	s.events = append(s.events, trace.Entry{O: "harness", Ev: "uncaught",
+		Args: []any{map[string]any{"$error": map[string]any{"name": "Error", "message": msg}}}})
+}
+
+// decodeArgs turns tagged program values into impl values.
+func (s *session) decodeArgs(args []any) []any {
+	out := make([]any, len(args))
+	for i, a := range args {
+		out[i] = s.decode(a)
+	}
+	return out
+}
+
+func (s *session) decode(v any) any {
+	switch x := v.(type) {
+	case int:
+		return float64(x)
+	case map[string]any:
+		if _, ok := x["$undefined"]; ok {
+			return js.Undefined{}
+		}
+		if b, ok := x["$bytes"].(string); ok {
+			raw, _ := fixtures.Unescape(b)
+			return js.Buffer(raw)
+		}
+		if r, ok := x["$ref"].(string); ok {
+			return s.objs[r]
+		}
+		out := map[string]any{}
+		for k, e := range x {
+			out[k] = s.decode(e)
+		}
+		return out
+	case []any:
+		return s.decodeArgs(x)
+	}
+	return v
+}
+
+func (s *session) summariseAll(args []any) []any {
+	if len(args) == 0 {
+		return nil
+	}
+	out := make([]any, len(args))
+	for i, a := range args {
+		out[i] = s.summarise(a)
+	}
+	return out
+}
+
+// summarise renders an impl value in the trace's tagged JSON form.
+func (s *session) summarise(v any) any {
+	switch x := v.(type) {
+	case nil, string, bool, float64:
+		return x
+	case int:
+		return float64(x)
+	case js.Undefined:
+		return map[string]any{"$undefined": true}
+	case js.Buffer:
+		return map[string]any{"$bytes": fixtures.Escape(x)}
+	case js.Func:
+		return map[string]any{"$function": true}
+	case *js.Error:
+		e := map[string]any{"name": x.Name, "message": x.Message}
+		if x.Code != "" {
+			e["code"] = x.Code
+		}
+		return map[string]any{"$error": e}
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = s.summarise(e)
+		}
+		return out
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = s.summarise(e)
+		}
+		return out
+	}
+	if kindOf(v) != "" {
+		return map[string]any{"$ref": s.name(v, "")}
+	}
+	if n, ok := s.names[v]; ok {
+		return map[string]any{"$ref": n}
+	}
+	return fmt.Sprintf("<%T>", v)
+}

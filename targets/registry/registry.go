@@ -1,0 +1,161 @@
+// Package registry turns a target name (ref, node20, node6, bun ...) into a
+// running targets.Target. Pinned runtimes are listed in targets/runtimes.tsv
+// (the one place their versions are written) and installed by
+// `make targets` into a cache outside the clone.
+package registry
+
+import (
+	_ "embed"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/nodespec/nodespec/targets"
+	"github.com/nodespec/nodespec/targets/harness"
+	harnessjs "github.com/nodespec/nodespec/targets/js"
+	"github.com/nodespec/nodespec/targets/ref"
+)
+
+//go:embed runtimes.tsv
+var runtimesTSV string
+
+// Runtime is one row of runtimes.tsv.
+type Runtime struct {
+	Name, Profile, NPMSpec, Binary string
+	Args                           []string
+}
+
+// Runtimes lists the pinned runtimes, in file order.
+func Runtimes() ([]Runtime, error) {
+	var out []Runtime
+	for i, line := range strings.Split(runtimesTSV, "\n") {
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		f := strings.Split(line, "\t")
+		if len(f) != 5 {
+			return nil, fmt.Errorf("runtimes.tsv:%d: want 5 tab-separated columns, got %d", i+1, len(f))
+		}
+		r := Runtime{Name: f[0], Profile: f[1], NPMSpec: f[2], Binary: f[3]}
+		if f[4] != "-" {
+			r.Args = strings.Fields(f[4])
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// CacheDir is where `make targets` installs runtimes.
+func CacheDir() string {
+	if d := os.Getenv("NODESPEC_CACHE"); d != "" {
+		return d
+	}
+	home, _ := os.UserHomeDir()
+	return filepath.Join(home, ".cache", "nodespec", "runtimes")
+}
+
+// Names lists every target name.
+func Names() []string {
+	names := []string{"ref"}
+	rs, _ := Runtimes()
+	for _, r := range rs {
+		names = append(names, r.Name)
+	}
+	sort.Strings(names[1:])
+	return names
+}
+
+// Executable finds a runtime's binary, with a message saying how to get it.
+func (r Runtime) Executable() (string, error) {
+	if r.NPMSpec == "system" {
+		p, err := exec.LookPath(r.Binary)
+		if err != nil {
+			return "", fmt.Errorf("target %s uses %q from PATH, which is not there", r.Name, r.Binary)
+		}
+		return p, nil
+	}
+	p := filepath.Join(CacheDir(), r.Name, r.Binary)
+	if _, err := os.Stat(p); err != nil {
+		return "", fmt.Errorf("target %s (%s) is not installed at %s; run `make targets`", r.Name, r.NPMSpec, p)
+	}
+	return p, nil
+}
+
+// Open starts a target by name.
+func Open(name string) (targets.Target, error) {
+	if name == "ref" {
+		return ref.New(), nil
+	}
+	rs, err := Runtimes()
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range rs {
+		if r.Name != name {
+			continue
+		}
+		exe, err := r.Executable()
+		if err != nil {
+			return nil, err
+		}
+		script, err := harnessFile()
+		if err != nil {
+			return nil, err
+		}
+		argv := append(append([]string{exe}, r.Args...), script)
+		return harness.New(harness.Config{
+			Info: targets.Info{Name: r.Name, Profiles: []string{r.Profile}},
+			Argv: argv,
+		})
+	}
+	return nil, fmt.Errorf("unknown target %q (known: %s)", name, strings.Join(Names(), ", "))
+}
+
+// harnessFile writes the embedded harness to a per-user temp file once, so
+// that a runtime can load it; the content decides the name, so concurrent
+// suites and different versions never overwrite each other's file.
+func harnessFile() (string, error) {
+	sum := 0
+	for _, b := range harnessjs.Source {
+		sum = sum*31 + int(b)
+	}
+	dir := filepath.Join(os.TempDir(), "nodespec-harness")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	p := filepath.Join(dir, fmt.Sprintf("harness-%x.cjs", uint32(sum)))
+	if _, err := os.Stat(p); err == nil {
+		return p, nil
+	}
+	tmp, err := os.CreateTemp(dir, "harness-*.tmp")
+	if err != nil {
+		return "", err
+	}
+	if _, err := tmp.Write(harnessjs.Source); err != nil {
+		tmp.Close()
+		return "", err
+	}
+	tmp.Close()
+	return p, os.Rename(tmp.Name(), p)
+}
+
+// ProfilesOf says which doc profiles a target answers to, without starting
+// it: ref answers to all of them, a runtime to its row's profile.
+func ProfilesOf(name string) ([]string, error) {
+	if name == "ref" {
+		return ref.New().Info().Profiles, nil
+	}
+	rs, err := Runtimes()
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range rs {
+		if r.Name == name {
+			return []string{r.Profile}, nil
+		}
+	}
+	return nil, fmt.Errorf("unknown target %q (known: %s)", name, strings.Join(Names(), ", "))
+}

@@ -1,0 +1,36 @@
+// Package targets runs a case on an implementation and returns its trace.
+// A target only runs the program of a case (targets/PROTOCOL.md); driving the
+// raw peer is shared by every target (Drive), so the bytes on the wire are the
+// fixture's, exactly, whatever the implementation.
+package targets
+
+import (
+	"github.com/nodespec/nodespec/fixtures"
+	"github.com/nodespec/nodespec/oracle/trace"
+)
+
+// Info describes a target: what it is and which doc profile it answers to.
+type Info struct {
+	Name     string // ref, node20, node6, bun, deno ...
+	Runtime  string // ref, node, bun, deno
+	Version  string // Node-compatible version, e.g. "20.20.2" ("" for ref)
+	Profiles []string
+}
+
+// Session is one case being run on a target.
+type Session interface {
+	// Port is the TCP port the program's server listens on, 0 if none.
+	Port() int
+	// Finish closes the program's server, waits for its close events and
+	// returns the trace of events (Wire is filled in by the caller).
+	Finish() (*trace.Trace, error)
+}
+
+// Target starts cases. Implementations must be safe to use from one goroutine
+// at a time; the suite runs cases on a target sequentially.
+type Target interface {
+	Info() Info
+	// Start sets up the case's program under the given profile.
+	Start(c *fixtures.Case, profile string) (Session, error)
+	Close() error
+}
