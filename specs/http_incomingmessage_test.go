@@ -1,0 +1,5 @@
+package specs
+
+// http.IncomingMessage: how a server parses a request into headers,
+// trailers, version, method, url and completeness.
+var _ = describeSections("http/IncomingMessage/")

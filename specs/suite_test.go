@@ -1,0 +1,190 @@
+// Package specs is nodespec's Ginkgo suite. Every fixture becomes a spec
+// under a Describe named for its doc section; the target and profiles come
+// from the environment (NODESPEC_TARGET, default ref; NODESPEC_PROFILE,
+// default every profile the target answers to).
+package specs
+
+import (
+	"fmt"
+	"hash/fnv"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	"go.uber.org/goleak"
+
+	"github.com/nodespec/nodespec/fixtures"
+	"github.com/nodespec/nodespec/oracle"
+	"github.com/nodespec/nodespec/oracle/trace"
+	"github.com/nodespec/nodespec/rawwire"
+	"github.com/nodespec/nodespec/targets"
+	"github.com/nodespec/nodespec/targets/registry"
+)
+
+func TestSpecs(t *testing.T) {
+	RegisterFailHandler(Fail)
+	RunSpecs(t, "nodespec ("+targetName+")")
+}
+
+var (
+	targetName = envOr("NODESPEC_TARGET", "ref")
+	cases      = mustLoad()
+	profiles   = mustProfiles()
+	claimed    = map[string]bool{} // case ids placed by a section-group file
+
+	target     targets.Target
+	targetInfo oracle.Target
+	leakBase   goleak.Option
+)
+
+func envOr(k, def string) string {
+	if v := os.Getenv(k); v != "" {
+		return v
+	}
+	return def
+}
+
+func mustLoad() []*fixtures.Case {
+	cs, err := fixtures.All()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "nodespec: fixtures do not load:\n%v\n", err)
+		os.Exit(2)
+	}
+	return cs
+}
+
+// mustProfiles is the target's profiles, narrowed by NODESPEC_PROFILE.
+func mustProfiles() []string {
+	ps, err := registry.ProfilesOf(targetName)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "nodespec: %v\n", err)
+		os.Exit(2)
+	}
+	if want := os.Getenv("NODESPEC_PROFILE"); want != "" {
+		if !slices.Contains(ps, want) {
+			fmt.Fprintf(os.Stderr, "nodespec: target %s answers to %s, not %s\n", targetName, strings.Join(ps, ", "), want)
+			os.Exit(2)
+		}
+		ps = []string{want}
+	}
+	return ps
+}
+
+var _ = BeforeSuite(func() {
+	leakBase = goleak.IgnoreCurrent()
+	t, err := registry.Open(targetName)
+	Expect(err).NotTo(HaveOccurred(), "opening target %s", targetName)
+	target = t
+	info := t.Info()
+	targetInfo = oracle.Target{Name: info.Name, Runtime: info.Runtime, Version: info.Version}
+	AddReportEntry("target", fmt.Sprintf("%s %s %s", info.Name, info.Runtime, info.Version))
+})
+
+var _ = AfterSuite(func() {
+	if target != nil {
+		Expect(target.Close()).To(Succeed())
+	}
+	// Every connection, reader and loop of the run must be gone.
+	Expect(goleak.Find(leakBase)).To(Succeed())
+})
+
+// Every fixture must be placed by some section-group file, so a new fixture
+// can never be silently left out of the suite.
+var _ = Describe("suite", Label("meta"), func() {
+	It("places every fixture under a section group", func() {
+		var orphans []string
+		for _, c := range cases {
+			if !claimed[c.ID] {
+				orphans = append(orphans, c.File)
+			}
+		}
+		Expect(orphans).To(BeEmpty(), "no section group claims these fixtures; add their section prefix to a specs/*_test.go file")
+	})
+})
+
+// describeSections declares one Describe per section whose id starts with
+// prefix (and is not claimed yet), with one spec per case and profile.
+func describeSections(prefix string) bool {
+	bySection := map[string][]*fixtures.Case{}
+	var order []string
+	for _, c := range cases {
+		sec := c.Sections[0]
+		if claimed[c.ID] || !strings.HasPrefix(sec, prefix) {
+			continue
+		}
+		claimed[c.ID] = true
+		if _, seen := bySection[sec]; !seen {
+			order = append(order, sec)
+		}
+		bySection[sec] = append(bySection[sec], c)
+	}
+	slices.Sort(order)
+	for _, sec := range order {
+		module, _, _ := strings.Cut(sec, "/")
+		Describe(sec, Label("module="+module, "section="+strings.ReplaceAll(sec, "/", ".")), func() {
+			for _, c := range bySection[sec] {
+				for _, p := range profiles {
+					It(fmt.Sprintf("%s [%s]", c.ID, p), Label("profile="+p), func() { runCase(c, p) })
+				}
+			}
+		})
+	}
+	return true
+}
+
+// segmentations: a server-side case runs whole, byte by byte and split at
+// random points; the random seed derives from Ginkgo's --seed and the case
+// id, so a failure names a seed that reproduces it.
+func segmentations(c *fixtures.Case) []rawwire.Segmentation {
+	if c.Wire == nil {
+		return []rawwire.Segmentation{{Name: "none"}}
+	}
+	h := fnv.New64a()
+	h.Write([]byte(c.ID))
+	seed := GinkgoRandomSeed() ^ int64(h.Sum64()>>1)
+	return []rawwire.Segmentation{rawwire.Whole(), rawwire.Bytewise(), rawwire.Random(seed)}
+}
+
+func runCase(c *fixtures.Case, profile string) {
+	run := oracle.Run{Case: c, Profile: profile, Target: targetInfo.Name}
+	report := func(s oracle.Status, reason string) {
+		AddReportEntry("nodespec", ReportEntryVisibilityNever, map[string]string{
+			"case": c.ID, "file": c.File, "sections": strings.Join(c.Sections, " "),
+			"profile": profile, "target": targetInfo.Name, "status": string(s), "reason": reason,
+		})
+	}
+	if ok, why := oracle.Applicable(c, profile, targetInfo); !ok {
+		report(oracle.NotApplicable, why)
+		Skip("n/a: " + why)
+	}
+	var first *trace.Trace
+	var verdict oracle.Verdict
+	for _, seg := range segmentations(c) {
+		run.Segmentation = seg.Name
+		tr, err := targets.Run(target, c, profile, seg)
+		if err != nil {
+			report(oracle.Fail, err.Error())
+			Fail(run.Message(oracle.Verdict{Status: oracle.Fail, Reason: "the target could not run the case: " + err.Error()}))
+		}
+		verdict = oracle.Judge(c, profile, targetInfo, tr)
+		if verdict.Status == oracle.Fail {
+			report(oracle.Fail, verdict.Reason)
+			Fail(run.Message(verdict))
+		}
+		if first == nil {
+			first = tr
+		} else if d := oracle.TraceDiff(first, tr); d != "" {
+			v := oracle.Verdict{Status: oracle.Fail, Reason: "segmentation changed the trace (-whole +" + seg.Name + ")", Diff: d}
+			report(oracle.Fail, v.Reason)
+			Fail(run.Message(v))
+		}
+	}
+	report(verdict.Status, verdict.Reason)
+	if verdict.Status == oracle.Divergent {
+		Skip("divergent: " + verdict.Reason)
+	}
+	Expect(verdict.Status).To(Equal(oracle.Pass))
+}
