@@ -71,7 +71,18 @@ type Target struct {
 	open    *session
 	closed  bool
 	restart int // processes started after the first
+
+	// failures counts process failures (crash, hang, garbage) since the
+	// last case that finished cleanly. At MaxConsecutiveFailures the target
+	// gives up: a runtime that dies on every case would otherwise cost a
+	// timeout per remaining case; instead they fail at once, with lastErr.
+	failures int
+	lastErr  error
 }
+
+// MaxConsecutiveFailures is how many process failures in a row end a run's
+// use of a harness.
+const MaxConsecutiveFailures = 3
 
 var _ targets.Target = (*Target)(nil)
 
@@ -153,6 +164,9 @@ func (t *Target) Start(c *fixtures.Case, profile string) (targets.Session, error
 				t.drop()
 			}
 		}
+	}
+	if t.failures >= MaxConsecutiveFailures {
+		return nil, fmt.Errorf("harness %s gave up after %d consecutive process failures; case %s not run (last failure: %v)", t.name, t.failures, c.ID, t.lastErr)
 	}
 	if err := t.ensure(); err != nil {
 		return nil, err
@@ -288,9 +302,21 @@ func (t *Target) drop() {
 }
 
 // request writes msg and waits for one answer line whose op is want. Any
-// failure kills the process (so the next Start restarts) and is returned
-// with what is known. t.mu held, t.p != nil.
+// failure kills the process (so the next Start restarts), counts towards
+// giving up, and is returned with what is known. t.mu held, t.p != nil.
 func (t *Target) request(op string, msg any, want string) (*answer, error) {
+	a, err := t.exchange(op, msg, want)
+	switch {
+	case err != nil && t.p == nil:
+		t.failures++
+		t.lastErr = err
+	case err == nil && want == "trace":
+		t.failures = 0
+	}
+	return a, err
+}
+
+func (t *Target) exchange(op string, msg any, want string) (*answer, error) {
 	p := t.p
 	line, err := json.Marshal(msg)
 	if err != nil {

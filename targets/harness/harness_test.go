@@ -273,6 +273,23 @@ func TestCrashOnStart(t *testing.T) {
 	closeAndVerify(t, tg)
 }
 
+// A runtime that dies on every case: after MaxConsecutiveFailures the rest
+// of the run fails at once with a message, instead of restarting forever.
+func TestGivesUpAfterConsecutiveFailures(t *testing.T) {
+	tg := fake(t, "crash-on-start", false, 0)
+	for range MaxConsecutiveFailures {
+		_, err := tg.Start(testCase("crash"), "latest")
+		wantErr(t, err, "exited (exit status 3) during start")
+	}
+	restarts := tg.Restarts()
+	_, err := tg.Start(testCase("next"), "latest")
+	wantErr(t, err, "harness fake1 gave up after 3 consecutive process failures; case next not run", "exit status 3")
+	if tg.Restarts() != restarts {
+		t.Errorf("a process was started after giving up")
+	}
+	closeAndVerify(t, tg)
+}
+
 func TestCrashOnce(t *testing.T) {
 	tg := fake(t, "crash-once", false, 0)
 	_, err := tg.Start(testCase("crash"), "latest")

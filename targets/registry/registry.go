@@ -59,12 +59,12 @@ func CacheDir() string {
 
 // Names lists every target name.
 func Names() []string {
-	names := []string{"ref"}
+	names := []string{"ref", "custom"}
 	rs, _ := Runtimes()
 	for _, r := range rs {
 		names = append(names, r.Name)
 	}
-	sort.Strings(names[1:])
+	sort.Strings(names[2:])
 	return names
 }
 
@@ -84,10 +84,35 @@ func (r Runtime) Executable() (string, error) {
 	return p, nil
 }
 
+// The custom target runs any harness command that speaks PROTOCOL.md:
+// NODESPEC_TARGET=custom NODESPEC_TARGET_CMD="my-runtime my-harness.js"
+// [NODESPEC_TARGET_PROFILE=latest]. The command is split on spaces.
+const (
+	envCustomCmd     = "NODESPEC_TARGET_CMD"
+	envCustomProfile = "NODESPEC_TARGET_PROFILE"
+)
+
+func customProfile() string {
+	if p := os.Getenv(envCustomProfile); p != "" {
+		return p
+	}
+	return "latest"
+}
+
 // Open starts a target by name.
 func Open(name string) (targets.Target, error) {
-	if name == "ref" {
+	switch name {
+	case "ref":
 		return ref.New(), nil
+	case "custom":
+		argv := strings.Fields(os.Getenv(envCustomCmd))
+		if len(argv) == 0 {
+			return nil, fmt.Errorf("target custom needs %s, the command that starts your harness", envCustomCmd)
+		}
+		return harness.New(harness.Config{
+			Info: targets.Info{Name: "custom", Profiles: []string{customProfile()}},
+			Argv: argv,
+		})
 	}
 	rs, err := Runtimes()
 	if err != nil {
@@ -145,8 +170,11 @@ func harnessFile() (string, error) {
 // ProfilesOf says which doc profiles a target answers to, without starting
 // it: ref answers to all of them, a runtime to its row's profile.
 func ProfilesOf(name string) ([]string, error) {
-	if name == "ref" {
+	switch name {
+	case "ref":
 		return ref.New().Info().Profiles, nil
+	case "custom":
+		return []string{customProfile()}, nil
 	}
 	rs, err := Runtimes()
 	if err != nil {
