@@ -21,7 +21,7 @@ help: ## list the targets
 	@echo "  variables: TARGET=ref|custom|node20|node6|node14|node22|node24|node26|bun|deno  PROFILE=v6|v14|latest  FOCUS=<regexp>"
 
 test: lint unit ## lint, unit tests, the suite on ref, and on the system node when there is one
-	$(GO) test -count=1 ./specs/ -args $(SUITE_FLAGS)
+	$(GO) test -race -count=1 ./specs/ -args $(SUITE_FLAGS)
 	@if command -v node >/dev/null; then \
 	  echo "suite on the system node ($$(node --version))"; \
 	  NODESPEC_TARGET=node20 $(GO) test -count=1 ./specs/ -args $(SUITE_FLAGS); \

@@ -141,7 +141,6 @@ func (l *Loop) Run() {
 		l.mu.Lock()
 		posted := l.posted
 		l.posted = nil
-		handles := l.handles
 		l.mu.Unlock()
 		for _, fn := range posted {
 			l.run(fn)
@@ -161,17 +160,20 @@ func (l *Loop) Run() {
 		if l.stopped {
 			return
 		}
-		busy := len(l.posted) > 0 || len(l.immediates) > 0 || len(l.closing) > 0 || len(posted) > 0 || len(imm) > 0 || len(cl) > 0
-		if busy {
+		// Another turn at once if this one queued work; otherwise end when
+		// nothing could ever run again, or block for I/O. Posted work and
+		// handles are read under the lock: other goroutines write them.
+		if len(l.immediates) > 0 || len(l.closing) > 0 || len(posted) > 0 || len(imm) > 0 || len(cl) > 0 {
+			continue
+		}
+		l.mu.Lock()
+		pending, handles := len(l.posted), l.handles
+		l.mu.Unlock()
+		if pending > 0 {
 			continue
 		}
 		if len(l.timers) == 0 && handles == 0 {
-			l.mu.Lock()
-			idle := len(l.posted) == 0 && l.handles == 0
-			l.mu.Unlock()
-			if idle {
-				return
-			}
+			return
 		}
 		// poll: block for I/O until the next timer is due
 		if len(l.timers) > 0 {

@@ -62,6 +62,9 @@ func (s *Server) accept() {
 				return
 			}
 			s.conns[sock] = true
+			// Reading starts only now, on the loop: a chunk posted before
+			// this callback ran would reach a socket nobody listens to yet.
+			sock.startReading()
 			sock.Once("close", func(...any) {
 				delete(s.conns, sock)
 				s.maybeClosed()
@@ -122,13 +125,19 @@ type Socket struct {
 	remoteEnd  bool // peer half-closed
 	destroyed  bool
 	hadError   bool
+	reading    bool // the reader goroutine was started
 }
 
 func newSocket(l *loop.Loop, c net.Conn) *Socket {
-	s := &Socket{Loop: l, conn: c, readerDone: make(chan struct{})}
-	l.Ref()
+	return &Socket{Loop: l, conn: c, readerDone: make(chan struct{})}
+}
+
+// startReading starts the reader goroutine. Until then nothing is read, so
+// no data can be delivered before the owner has attached its listeners.
+func (s *Socket) startReading() {
+	s.reading = true
+	s.Loop.Ref()
 	go s.read()
-	return s
 }
 
 // read delivers chunks in order; it stops at EOF, error, or Destroy.
@@ -201,7 +210,9 @@ func (s *Socket) Destroy(err *js.Error) {
 	s.destroyed = true
 	s.hadError = err != nil
 	s.once.Do(func() { s.conn.Close() })
-	<-s.readerDone // Close unblocks the reader; wait so no goroutine outlives the socket
+	if s.reading {
+		<-s.readerDone // Close unblocks the reader; wait so no goroutine outlives the socket
+	}
 	if err != nil {
 		s.Loop.NextTick(func() { s.Emit("error", err) })
 	}
