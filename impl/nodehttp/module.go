@@ -50,6 +50,13 @@ func (m *Module) Get(name string) (any, bool) {
 		for k, v := range statusTexts {
 			out[strconv.Itoa(k)] = v
 		}
+		for k, v := range m.Profile.StatusTexts {
+			if v == "" {
+				delete(out, strconv.Itoa(k))
+			} else {
+				out[strconv.Itoa(k)] = v
+			}
+		}
 		return out, true
 	case "validateHeaderName", "validateHeaderValue":
 		if !m.Profile.Validators {
