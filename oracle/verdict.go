@@ -56,8 +56,8 @@ func Judge(c *fixtures.Case, profile string, t Target, tr *trace.Trace) Verdict 
 	exp := expectationFor(c, profile)
 	lanes := Lanes(tr)
 	docDiff := laneDiff(exp.Lanes, lanes)
-	problems := append(orderProblems(exp.Order, tr), responseProblems(exp.Response, tr.Wire)...)
-	problems = append(problems, harnessProblems(lanes)...)
+	common := append(orderProblems(exp.Order, tr), harnessProblems(lanes)...)
+	problems := append(responseProblems(exp.Response, tr.Wire), common...)
 
 	if d := divergenceFor(c, t); d != nil {
 		divLanes := map[string][]fixtures.Pattern{}
@@ -67,14 +67,19 @@ func Judge(c *fixtures.Case, profile string, t Target, tr *trace.Trace) Verdict 
 		for k, v := range d.Lanes {
 			divLanes[k] = v
 		}
+		resp := exp.Response
+		if d.Response != nil {
+			resp = d.Response
+		}
+		divProblems := append(responseProblems(resp, tr.Wire), common...)
 		switch divDiff := laneDiff(divLanes, lanes); {
-		case divDiff == "" && len(problems) == 0:
+		case divDiff == "" && len(divProblems) == 0:
 			return Verdict{Status: Divergent, Reason: "recorded divergence: " + d.Note}
 		case docDiff == "" && len(problems) == 0:
 			return Verdict{Status: Fail, Reason: fmt.Sprintf("%s now behaves as documented; remove the recorded divergence (%s)", t.Name, d.Note)}
 		default:
 			return Verdict{Status: Fail, Reason: "matches neither the docs nor the recorded divergence (" + d.Note + ")",
-				Diff: joinNonEmpty(divDiff, strings.Join(problems, "\n"))}
+				Diff: joinNonEmpty(divDiff, strings.Join(divProblems, "\n"))}
 		}
 	}
 	if docDiff == "" && len(problems) == 0 {
@@ -195,8 +200,8 @@ func responseProblems(r *fixtures.ResponseCheck, w *trace.Wire) []string {
 			out = append(out, fmt.Sprintf("response: want status %d, got %d", r.Status, got))
 		}
 	}
-	if r.Equals != "" {
-		want, _ := fixtures.Unescape(r.Equals)
+	if r.Equals != nil {
+		want, _ := fixtures.Unescape(*r.Equals)
 		if got := MaskWire(w.Received); !bytes.Equal(MaskWire(want), got) {
 			out = append(out, "response bytes (-expected +actual):\n"+cmp.Diff(splitLines(MaskWire(want)), splitLines(got)))
 		}

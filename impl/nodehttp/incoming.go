@@ -22,6 +22,7 @@ type IncomingMessage struct {
 	head        *Head
 	rawTrailers []string
 	complete    bool
+	aborted     bool
 
 	// Readable state.
 	buffered   [][]byte
@@ -80,6 +81,14 @@ func (m *IncomingMessage) flush() {
 		m.endEmitted = true
 		m.loop.NextTick(func() { m.Emit("end") })
 	}
+}
+
+// abort ends a request whose body will never arrive: 'aborted' then
+// 'close', and the stream never emits 'end'.
+func (m *IncomingMessage) abort() {
+	m.aborted = true
+	m.Emit("aborted")
+	m.Emit("close")
 }
 
 // headers applies the duplicate rules of http/IncomingMessage/message.headers.
@@ -160,6 +169,8 @@ func (m *IncomingMessage) Get(name string) (any, bool) {
 		return h.URL, true
 	case "complete":
 		return m.complete, true
+	case "aborted":
+		return m.aborted, true
 	case "socket":
 		return m.Socket, true
 	}

@@ -36,6 +36,9 @@ type connection struct {
 	parser  *parser
 	current *exchange // the request being parsed
 	queue   []*exchange
+	// handedOver: a CONNECT request gave the socket to the 'connect'
+	// listener; the HTTP parser no longer reads it.
+	handedOver bool
 }
 
 // exchange is one request and its response.
@@ -51,14 +54,25 @@ func (s *Server) attach(sock *nodenet.Socket) {
 	c := &connection{srv: s, sock: sock}
 	c.parser = newParser(s.profile.Methods, 16*1024, c)
 	sock.On("data", func(args ...any) {
+		if c.handedOver {
+			return // after CONNECT the socket belongs to the 'connect' listener
+		}
 		if err := c.parser.Execute(args[0].(js.Buffer)); err != nil {
 			c.clientError(err)
 		}
 	})
 	sock.On("end", func(...any) {
-		// The peer is done sending. With no response pending, close; a
-		// pending response still goes out, then the socket closes.
-		if len(c.queue) == 0 {
+		if c.handedOver {
+			return
+		}
+		// The peer is done sending. A request still waiting for body bytes
+		// never gets them: it is aborted ('aborted', then 'close';
+		// http/IncomingMessage/event.aborted). With no response pending the
+		// socket closes; a pending response still goes out first.
+		if x := c.current; x != nil && !x.req.complete && !x.req.aborted {
+			x.req.abort()
+		}
+		if len(c.queue) == 0 || c.current != nil && c.current.req.aborted {
 			sock.End()
 			sock.Destroy(nil)
 		}
@@ -93,6 +107,7 @@ func (c *connection) onHead(h *Head) error {
 	c.current = x
 	c.queue = append(c.queue, x)
 	if h.Method == "CONNECT" {
+		c.handedOver = true
 		if s.ListenerCount("connect") > 0 {
 			s.Emit("connect", x.req, c.sock, js.Buffer{})
 		} else {

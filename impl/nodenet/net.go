@@ -237,8 +237,23 @@ func (s *Socket) Get(name string) (any, bool) {
 func (s *Socket) Call(name string, args []any) (any, error) {
 	switch name {
 	case "end":
+		// socket.end([data]): write the data, then half-close.
+		switch d := js.Arg(args, 0).(type) {
+		case string:
+			s.Write([]byte(d), nil)
+		case js.Buffer:
+			s.Write(d, nil)
+		}
 		s.End()
 		return s, nil
+	case "write":
+		switch d := js.Arg(args, 0).(type) {
+		case string:
+			s.Write([]byte(d), nil)
+		case js.Buffer:
+			s.Write(d, nil)
+		}
+		return true, nil
 	case "destroy":
 		s.Destroy(nil)
 		return s, nil
