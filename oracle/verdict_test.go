@@ -1,0 +1,110 @@
+package oracle
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/nodespec/nodespec/fixtures"
+	"github.com/nodespec/nodespec/oracle/trace"
+)
+
+const verdictCase = `id: v
+sections: [http/IncomingMessage/message.headersDistinct]
+profiles: [latest]
+since: 16.17.0
+note: test
+program:
+  calls:
+    - read: http.x
+expect:
+  - trace:
+      req1:
+        - read: headersDistinct
+          value: {a: ['1']}
+    response:
+      status: 200
+divergences:
+  - targets: [node@6, bun]
+    note: the runtime says 2
+    trace:
+      req1:
+        - read: headersDistinct
+          value: {a: ['2']}
+    response:
+      status: 400
+`
+
+func judge(t *testing.T, tg Target, value any, missing bool, status string) Verdict {
+	t.Helper()
+	c, errs := fixtures.Parse("x/v.yaml", []byte(verdictCase))
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	e := trace.Entry{O: "req1", Read: "headersDistinct", Value: value, Missing: missing}
+	tr := &trace.Trace{Events: []trace.Entry{e}, Wire: &trace.Wire{Received: []byte("HTTP/1.1 " + status + " X\r\n\r\n"), End: "eof"}}
+	return Judge(c, "latest", tg, tr)
+}
+
+func TestJudge(t *testing.T) {
+	node20 := Target{Name: "node20", Runtime: "node", Version: "20.20.2"}
+	bun := Target{Name: "bun", Runtime: "bun", Version: "26.3.0"}
+	one := map[string]any{"a": []any{"1"}}
+	two := map[string]any{"a": []any{"2"}}
+	cases := []struct {
+		name    string
+		tg      Target
+		value   any
+		missing bool
+		status  string
+		want    Status
+		reason  string
+	}{
+		{"documented", node20, one, false, "200", Pass, ""},
+		{"wrong value", node20, two, false, "200", Fail, "trace differs"},
+		{"wrong status", node20, one, false, "500", Fail, "trace differs"},
+		{"missing member", node20, nil, true, "200", Fail, "missing on this runtime: req1.headersDistinct"},
+		{"divergence as recorded", bun, two, false, "400", Divergent, "the runtime says 2"},
+		{"divergence, docs status", bun, two, false, "200", Fail, "matches neither"},
+		{"divergence gone", bun, one, false, "200", Fail, "now behaves as documented"},
+		{"divergence of another target", node20, two, false, "400", Fail, "trace differs"},
+	}
+	for _, tc := range cases {
+		v := judge(t, tc.tg, tc.value, tc.missing, tc.status)
+		if v.Status != tc.want || !strings.Contains(v.Reason, tc.reason) {
+			t.Errorf("%s: got %s %q, want %s containing %q\n%s", tc.name, v.Status, v.Reason, tc.want, tc.reason, v.Diff)
+		}
+	}
+}
+
+func TestApplicable(t *testing.T) {
+	c, _ := fixtures.Parse("x/v.yaml", []byte(verdictCase))
+	for _, tc := range []struct {
+		profile string
+		tg      Target
+		ok      bool
+		why     string
+	}{
+		{"latest", Target{Name: "node20", Runtime: "node", Version: "20.20.2"}, true, ""},
+		{"latest", Target{Name: "node14", Runtime: "node", Version: "14.14.0"}, false, "added in 16.17.0; node14 is 14.14.0"},
+		{"v14", Target{Name: "ref", Runtime: "ref"}, false, "holds for latest, not for profile v14"},
+		{"latest", Target{Name: "ref", Runtime: "ref"}, true, ""},
+	} {
+		ok, why := Applicable(c, tc.profile, tc.tg)
+		if ok != tc.ok || !strings.Contains(why, tc.why) {
+			t.Errorf("%s on %s: got %v %q", tc.profile, tc.tg.Name, ok, why)
+		}
+	}
+}
+
+func TestSelects(t *testing.T) {
+	n6 := Target{Runtime: "node", Version: "6.17.1"}
+	n16 := Target{Runtime: "node", Version: "16.17.1"}
+	for sel, want := range map[string]bool{"node": true, "node@6": true, "node@6.17.1": true, "node@1": false, "bun": false} {
+		if got := selects(sel, n6); got != want {
+			t.Errorf("selects(%q, node 6.17.1) = %v", sel, got)
+		}
+	}
+	if selects("node@1", n16) || !selects("node@16", n16) {
+		t.Error("a major selector must not match by string prefix alone")
+	}
+}
