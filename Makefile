@@ -5,6 +5,7 @@ SHELL := /bin/bash
 TARGET  ?= ref
 PROFILE ?=
 FOCUS   ?=
+LABELS  ?=
 OUT     ?= reports/out/$(TARGET)
 GO      ?= go
 
@@ -12,13 +13,14 @@ GO      ?= go
 SUITE_FLAGS = $(if $(CI),-ginkgo.no-color)
 GINKGO_ARGS = $(SUITE_FLAGS) -ginkgo.junit-report=$(abspath $(OUT))/junit.xml \
               -ginkgo.json-report=$(abspath $(OUT))/report.json \
-              $(if $(FOCUS),-ginkgo.focus='$(FOCUS)')
+              $(if $(FOCUS),-ginkgo.focus='$(FOCUS)') \
+              $(if $(LABELS),-ginkgo.label-filter='$(LABELS)')
 
 .PHONY: help test unit suite conformance targets lint bench
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
-	@echo "  variables: TARGET=ref|custom|node20|node6|node14|node22|node24|node26|bun|deno  PROFILE=v6|v14|latest  FOCUS=<regexp>"
+	@echo "  variables: TARGET=ref|custom|node20|node6|node14|node22|node24|node26|bun|deno  PROFILE=v6|v14|latest  FOCUS=<regexp>  LABELS=<ginkgo label filter>"
 
 test: lint unit ## lint, unit tests, the suite on ref, and on the system node when there is one
 	$(GO) test -race -count=1 ./specs/ -args $(SUITE_FLAGS)
@@ -30,7 +32,7 @@ test: lint unit ## lint, unit tests, the suite on ref, and on the system node wh
 unit: ## unit tests of every package except the suite (race detector on)
 	$(GO) test -race -count=1 $$($(GO) list ./... | grep -v /specs)
 
-conformance: ## run the suite on TARGET [PROFILE, FOCUS]; writes JUnit, JSON and Markdown under reports/out/TARGET
+conformance: ## run the suite on TARGET [PROFILE, FOCUS, LABELS]; writes JUnit, JSON and Markdown under reports/out/TARGET
 	@mkdir -p $(OUT)
 	@set +e; NODESPEC_TARGET=$(TARGET) NODESPEC_PROFILE=$(PROFILE) $(GO) test -count=1 -timeout 20m ./specs/ -args $(GINKGO_ARGS); rc=$$?; \
 	$(GO) run ./cmd/nodespec-report -json $(OUT)/report.json -md $(OUT)/summary.md && \
