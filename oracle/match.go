@@ -47,10 +47,10 @@ func matchEntry(p fixtures.Pattern, e trace.Entry) bool {
 	if p.HasArgs && !MatchValue(Canon(p.Args), e.Args) {
 		return false
 	}
-	if p.HasValue && !MatchValue(Canon(p.Value), e.Value) {
+	if p.HasValue && (!e.HasValue || !MatchValue(Canon(p.Value), e.Value)) {
 		return false
 	}
-	if p.HasRet && (e.Threw != nil || !MatchValue(Canon(p.Returned), e.Returned)) {
+	if p.HasRet && (!e.HasReturned || e.Threw != nil || !MatchValue(Canon(p.Returned), e.Returned)) {
 		return false
 	}
 	if p.HasThrew && !MatchValue(Canon(p.Threw), e.Threw) {

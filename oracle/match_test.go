@@ -33,6 +33,8 @@ func TestMatchLane(t *testing.T) {
 		{"oneOf second", []fixtures.Pattern{{OneOf: [][]fixtures.Pattern{{end}, {data, end}}}}, []trace.Entry{ev("data"), ev("end")}, true},
 		{"oneOf none", []fixtures.Pattern{{OneOf: [][]fixtures.Pattern{{end}, {data}}}}, []trace.Entry{ev("close")}, false},
 		{"missing member is not a value", []fixtures.Pattern{{Read: "x", Value: nil, HasValue: true}}, []trace.Entry{{Read: "x", Missing: true}}, false},
+		{"value pattern needs a value", []fixtures.Pattern{{Read: "x", Value: nil, HasValue: true}}, []trace.Entry{{Read: "x"}}, false},
+		{"null value present", []fixtures.Pattern{{Read: "x", Value: nil, HasValue: true}}, []trace.Entry{{Read: "x", HasValue: true}}, true},
 		{"unexpected throw fails", []fixtures.Pattern{{Call: "f"}}, []trace.Entry{{Call: "f", Threw: map[string]any{"$error": map[string]any{}}}}, false},
 	}
 	for _, tc := range cases {

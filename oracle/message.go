@@ -16,6 +16,7 @@ type Run struct {
 	Profile      string
 	Target       string
 	Segmentation string
+	Seed         int64 // the suite's random seed: random splits derive from it
 }
 
 // Message is what a person reads when a case fails: everything needed to act
@@ -28,6 +29,9 @@ func (r Run) Message(v Verdict) string {
 	fmt.Fprintf(&sb, "  profile:  %s   target: %s", r.Profile, r.Target)
 	if r.Segmentation != "" {
 		fmt.Fprintf(&sb, "   segmentation: %s", r.Segmentation)
+	}
+	if strings.HasPrefix(r.Segmentation, "random") {
+		fmt.Fprintf(&sb, " (reproduce: make conformance TARGET=%s FOCUS=%s SEED=%d)", r.Target, r.Case.ID, r.Seed)
 	}
 	fmt.Fprintf(&sb, "\n  note:     %s\n", r.Case.Note)
 	if b := caseWireBytes(r.Case); len(b) > 0 {
@@ -64,6 +68,12 @@ func TraceDiff(a, b *trace.Trace) string {
 	for _, name := range sorted {
 		if d := cmp.Diff(describeAll(la[name]), describeAll(lb[name])); d != "" {
 			out = append(out, fmt.Sprintf("lane %s:\n%s", name, d))
+		}
+	}
+	// The bytes the server sent back must not depend on segmentation either.
+	if a.Wire != nil && b.Wire != nil {
+		if d := cmp.Diff(splitLines(MaskWire(a.Wire.Received)), splitLines(MaskWire(b.Wire.Received))); d != "" {
+			out = append(out, "bytes received:\n"+d)
 		}
 	}
 	return strings.Join(out, "\n")

@@ -34,6 +34,12 @@ func Canon(v any) any {
 		}
 		return out
 	case map[string]any:
+		if b, ok := x["$bytes"].(string); ok && len(x) == 1 {
+			// One spelling per byte string: '\x41' and 'A' are the same bytes.
+			if raw, err := fixtures.Unescape(b); err == nil {
+				return map[string]any{"$bytes": fixtures.Escape(raw)}
+			}
+		}
 		out := make(map[string]any, len(x))
 		for k, e := range x {
 			out[k] = Canon(e)

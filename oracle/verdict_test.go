@@ -40,7 +40,7 @@ func judge(t *testing.T, tg Target, value any, missing bool, status string) Verd
 	if len(errs) > 0 {
 		t.Fatal(errs)
 	}
-	e := trace.Entry{O: "req1", Read: "headersDistinct", Value: value, Missing: missing}
+	e := trace.Entry{O: "req1", Read: "headersDistinct", Value: value, HasValue: !missing, Missing: missing}
 	tr := &trace.Trace{Events: []trace.Entry{e}, Wire: &trace.Wire{Received: []byte("HTTP/1.1 " + status + " X\r\n\r\n"), End: "eof"}}
 	return Judge(c, "latest", tg, tr)
 }

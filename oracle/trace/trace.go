@@ -3,6 +3,8 @@
 // JSON form of fixtures/FORMAT.md, plus what the raw peer received.
 package trace
 
+import "encoding/json"
+
 // Entry is one line of a trace. Exactly one of Ev, Read, Call is set.
 type Entry struct {
 	O        string `json:"o"`                  // object name: server, req1, res1, sock1, http ...
@@ -14,12 +16,34 @@ type Entry struct {
 	Returned any    `json:"returned,omitempty"` // value returned by a recorded call
 	Threw    any    `json:"threw,omitempty"`    // {$error: ...} thrown by a call
 	Missing  bool   `json:"missing,omitempty"`  // the member does not exist on this runtime
+
+	// HasValue and HasReturned say the key was present: a read that gave
+	// null is not the same as an entry that carries no value at all.
+	HasValue    bool `json:"-"`
+	HasReturned bool `json:"-"`
+}
+
+// UnmarshalJSON records which of value/returned were present.
+func (e *Entry) UnmarshalJSON(b []byte) error {
+	type plain Entry
+	var p plain
+	if err := json.Unmarshal(b, &p); err != nil {
+		return err
+	}
+	var keys map[string]json.RawMessage
+	if err := json.Unmarshal(b, &keys); err != nil {
+		return err
+	}
+	_, p.HasValue = keys["value"]
+	_, p.HasReturned = keys["returned"]
+	*e = Entry(p)
+	return nil
 }
 
 // Wire is what the raw peer saw.
 type Wire struct {
 	Received []byte `json:"received"`
-	End      string `json:"end"` // eof | timeout | reset | none
+	End      string `json:"end"` // eof | reset | timeout | closed (we closed it: then rst) | error
 }
 
 // Trace is the complete report of one run of one case.
