@@ -119,7 +119,9 @@ func (l *Loop) run(fn func()) {
 			l.ticks = l.ticks[1:]
 			t()
 		}
-		if len(l.micro) > 0 {
+		// The microtask queue drains completely (including microtasks it
+		// queues) before ticks queued by those microtasks run.
+		for len(l.micro) > 0 {
 			m := l.micro[0]
 			l.micro = l.micro[1:]
 			m()

@@ -36,6 +36,24 @@ func TestPhaseOrder(t *testing.T) {
 	}
 }
 
+// Node prints m1, m2, tick-from-m1: microtasks drain fully before ticks
+// that a microtask queued.
+func TestMicrotasksDrainBeforeTheirTicks(t *testing.T) {
+	l := New()
+	var got []string
+	l.Post(func() {
+		l.QueueMicrotask(func() {
+			got = append(got, "m1")
+			l.NextTick(func() { got = append(got, "tick-from-m1") })
+		})
+		l.QueueMicrotask(func() { got = append(got, "m2") })
+	})
+	l.Run()
+	if want := []string{"m1", "m2", "tick-from-m1"}; !slices.Equal(got, want) {
+		t.Fatalf("order = %v, want %v", got, want)
+	}
+}
+
 func TestClearTimeoutAndHandles(t *testing.T) {
 	l := New()
 	fired := false

@@ -82,7 +82,7 @@ type Target struct {
 
 // MaxConsecutiveFailures is how many process failures in a row end a run's
 // use of a harness.
-const MaxConsecutiveFailures = 3
+const MaxConsecutiveFailures = 5
 
 var _ targets.Target = (*Target)(nil)
 

@@ -148,7 +148,7 @@ func fakeTrace(id string) []any {
 func wantTrace(id string) *trace.Trace {
 	return &trace.Trace{Events: []trace.Entry{
 		{O: "harness", Ev: "case", Args: []any{id}},
-		{O: "http", Read: "METHODS", Value: []any{"GET", "POST"}},
+		{O: "http", Read: "METHODS", Value: []any{"GET", "POST"}, HasValue: true},
 		{O: "http", Read: "maxHeaderSize", Missing: true},
 	}}
 }
@@ -283,7 +283,7 @@ func TestGivesUpAfterConsecutiveFailures(t *testing.T) {
 	}
 	restarts := tg.Restarts()
 	_, err := tg.Start(testCase("next"), "latest")
-	wantErr(t, err, "harness fake1 gave up after 3 consecutive process failures; case next not run", "exit status 3")
+	wantErr(t, err, "harness fake1 gave up after 5 consecutive process failures; case next not run", "exit status 3")
 	if tg.Restarts() != restarts {
 		t.Errorf("a process was started after giving up")
 	}

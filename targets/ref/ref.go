@@ -8,6 +8,7 @@ import (
 	"net"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/nodespec/nodespec/fixtures"
 	"github.com/nodespec/nodespec/impl/js"
@@ -82,6 +83,13 @@ func (s *session) setup(p *nodehttp.Profile) error {
 	if s.prog.Server == nil {
 		return nil
 	}
+	for k := range s.prog.Server.Options {
+		if k != "joinDuplicateHeaders" {
+			// Silently ignoring an option would pass or fail a case for the
+			// wrong reason; say what ref does not implement instead.
+			return fmt.Errorf("ref does not implement createServer option %q", k)
+		}
+	}
 	join, _ := s.prog.Server.Options["joinDuplicateHeaders"].(bool)
 	s.server = nodehttp.NewServer(s.loop, p, nodehttp.Options{JoinDuplicateHeaders: join})
 	s.name(s.server, "server")
@@ -92,6 +100,9 @@ func (s *session) setup(p *nodehttp.Profile) error {
 	s.port = s.server.Addr().(*net.TCPAddr).Port
 	return nil
 }
+
+// finishGuard bounds Finish when impl fails to close (a bug in impl).
+const finishGuard = 2 * time.Second
 
 // Finish closes the server, destroys what is still open, lets the close
 // events run, and returns the trace.
@@ -108,6 +119,13 @@ func (s *session) Finish() (*trace.Trace, error) {
 		for _, c := range s.server.Connections() {
 			c.Destroy(nil)
 		}
+		// Every connection was just destroyed, so 'close' follows within a
+		// loop turn or two; the guard only fires when impl loses a close,
+		// and turns that bug into a failed case instead of a hung suite.
+		s.loop.SetTimeout(func() {
+			s.events = append(s.events, trace.Entry{O: "harness", Ev: "finish-timeout"})
+			s.loop.Stop()
+		}, finishGuard)
 	})
 	s.stop()
 	return &trace.Trace{Events: s.events}, nil
@@ -236,6 +254,12 @@ func (s *session) runSteps(steps []fixtures.Step, scope map[string]any) {
 
 func (s *session) runStep(st fixtures.Step, scope map[string]any) {
 	path := st.Read + st.Call
+	defer func() {
+		// A panic in impl is a bug in ref; it fails the case, not the suite.
+		if r := recover(); r != nil {
+			s.uncaught(fmt.Sprintf("%s: ref panicked: %v", path, r))
+		}
+	}()
 	parts := strings.Split(path, ".")
 	obj, ok := scope[parts[0]].(js.Object)
 	if !ok {
@@ -246,38 +270,68 @@ func (s *session) runStep(st fixtures.Step, scope map[string]any) {
 	if o == "" {
 		o = s.name(obj, "")
 	}
-	member := parts[1]
 	if st.Read != "" {
-		v, ok := obj.Get(member)
 		e := trace.Entry{O: o, Read: strings.Join(parts[1:], ".")}
+		v, ok := obj.Get(parts[1])
 		if !ok {
 			e.Missing = true
 		} else {
-			e.Value = s.summarise(dig(v, parts[2:]))
+			e.Value, e.HasValue = s.summarise(dig(v, parts[2:])), true
 		}
 		s.events = append(s.events, e)
 		return
 	}
-	args := s.decodeArgs(st.Args)
-	ret, err := obj.Call(member, args)
-	e := trace.Entry{O: o, Call: member, Args: st.Args}
-	switch {
-	case err == js.ErrMissing:
+	// A call path may go through members (res.socket.end): walk to the
+	// object that owns the method.
+	target := obj
+	for _, m := range parts[1 : len(parts)-1] {
+		v, _ := target.Get(m)
+		next, ok := v.(js.Object)
+		if !ok {
+			target = nil
+			break
+		}
+		target = next
+	}
+	e := trace.Entry{O: o, Call: strings.Join(parts[1:], "."), Args: st.Args}
+	if target == nil {
 		e.Missing = true
-	case err != nil:
-		e.Threw = s.summarise(err)
-	case st.Record:
-		e.Returned = s.summarise(ret)
-	default:
+		s.events = append(s.events, e)
 		return
 	}
+	args, err := s.decodeArgs(st.Args)
+	if err != nil {
+		s.uncaught(fmt.Sprintf("%s: %v", path, err))
+		return
+	}
+	// The entry takes its place before the call, as in the harness, so
+	// events the call emits synchronously come after it.
+	at := len(s.events)
 	s.events = append(s.events, e)
+	ret, cerr := target.Call(parts[len(parts)-1], args)
+	switch {
+	case cerr == js.ErrMissing:
+		s.events[at].Missing = true
+		s.events[at].Args = nil
+	case cerr != nil:
+		s.events[at].Threw = s.summarise(cerr)
+	case st.Record:
+		s.events[at].Returned, s.events[at].HasReturned = s.summarise(ret), true
+	default:
+		s.events = append(s.events[:at], s.events[at+1:]...)
+	}
 }
 
 // dig follows keys into plain values: headers.host, STATUS_CODES.404.
 func dig(v any, keys []string) any {
 	for _, k := range keys {
 		switch x := v.(type) {
+		case js.Object:
+			val, ok := x.Get(k)
+			if !ok {
+				return js.Undefined{}
+			}
+			v = val
 		case map[string]any:
 			val, ok := x[k]
 			if !ok {
@@ -303,38 +357,55 @@ func (s *session) uncaught(msg string) {
 }
 
 // decodeArgs turns tagged program values into impl values.
-func (s *session) decodeArgs(args []any) []any {
+func (s *session) decodeArgs(args []any) ([]any, error) {
 	out := make([]any, len(args))
 	for i, a := range args {
-		out[i] = s.decode(a)
+		v, err := s.decode(a)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = v
 	}
-	return out
+	return out, nil
 }
 
-func (s *session) decode(v any) any {
+func (s *session) decode(v any) (any, error) {
 	switch x := v.(type) {
 	case int:
-		return float64(x)
+		return float64(x), nil
 	case map[string]any:
 		if _, ok := x["$undefined"]; ok {
-			return js.Undefined{}
+			return js.Undefined{}, nil
 		}
 		if b, ok := x["$bytes"].(string); ok {
-			raw, _ := fixtures.Unescape(b)
-			return js.Buffer(raw)
+			raw, err := fixtures.Unescape(b)
+			return js.Buffer(raw), err
 		}
 		if r, ok := x["$ref"].(string); ok {
-			return s.objs[r]
+			o, found := s.objs[r]
+			if !found {
+				return nil, fmt.Errorf("no object named %q yet", r)
+			}
+			return o, nil
+		}
+		for k := range x {
+			if strings.HasPrefix(k, "$") {
+				return nil, fmt.Errorf("ref cannot pass a %s value", k)
+			}
 		}
 		out := map[string]any{}
 		for k, e := range x {
-			out[k] = s.decode(e)
+			d, err := s.decode(e)
+			if err != nil {
+				return nil, err
+			}
+			out[k] = d
 		}
-		return out
+		return out, nil
 	case []any:
 		return s.decodeArgs(x)
 	}
-	return v
+	return v, nil
 }
 
 func (s *session) summariseAll(args []any) []any {

@@ -10,9 +10,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
+	"github.com/nodespec/nodespec/fixtures"
 	"github.com/nodespec/nodespec/targets"
 	"github.com/nodespec/nodespec/targets/harness"
 	harnessjs "github.com/nodespec/nodespec/targets/js"
@@ -92,11 +94,15 @@ const (
 	envCustomProfile = "NODESPEC_TARGET_PROFILE"
 )
 
-func customProfile() string {
-	if p := os.Getenv(envCustomProfile); p != "" {
-		return p
+func customProfile() (string, error) {
+	p := os.Getenv(envCustomProfile)
+	if p == "" {
+		return "latest", nil
 	}
-	return "latest"
+	if !slices.Contains(fixtures.Profiles, p) {
+		return "", fmt.Errorf("%s=%q: known profiles are %s", envCustomProfile, p, strings.Join(fixtures.Profiles, ", "))
+	}
+	return p, nil
 }
 
 // Open starts a target by name.
@@ -109,8 +115,12 @@ func Open(name string) (targets.Target, error) {
 		if len(argv) == 0 {
 			return nil, fmt.Errorf("target custom needs %s, the command that starts your harness", envCustomCmd)
 		}
+		profile, err := customProfile()
+		if err != nil {
+			return nil, err
+		}
 		return harness.New(harness.Config{
-			Info: targets.Info{Name: "custom", Profiles: []string{customProfile()}},
+			Info: targets.Info{Name: "custom", Profiles: []string{profile}},
 			Argv: argv,
 		})
 	}
@@ -174,7 +184,8 @@ func ProfilesOf(name string) ([]string, error) {
 	case "ref":
 		return ref.New().Info().Profiles, nil
 	case "custom":
-		return []string{customProfile()}, nil
+		p, err := customProfile()
+		return []string{p}, err
 	}
 	rs, err := Runtimes()
 	if err != nil {
