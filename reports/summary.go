@@ -55,8 +55,14 @@ func Read(path string) (target string, results []Result, err error) {
 				}
 			}
 			if got == nil {
-				if sp.State.Is(types.SpecStateFailureStates) && sp.LeafNodeText != "" {
-					results = append(results, Result{Case: sp.FullText(), Status: "fail", Reason: "the spec failed before recording a result", Message: sp.Failure.Message})
+				if sp.State.Is(types.SpecStateFailureStates) {
+					// A spec, or a suite node (BeforeSuite: the target would
+					// not start; AfterSuite: a leak), failed without a result.
+					name := sp.FullText()
+					if name == "" {
+						name = sp.LeafNodeType.String()
+					}
+					results = append(results, Result{Case: name, Profile: "(suite)", Status: "fail", Reason: "failed before recording a result", Message: sp.Failure.Message})
 				}
 				continue
 			}

@@ -80,7 +80,11 @@ var _ = BeforeSuite(func() {
 	target = t
 	info := t.Info()
 	targetInfo = oracle.Target{Name: info.Name, Runtime: info.Runtime, Version: info.Version}
-	AddReportEntry("target", fmt.Sprintf("%s %s %s", info.Name, info.Runtime, info.Version))
+	desc := info.Name
+	if info.Runtime != "ref" {
+		desc = fmt.Sprintf("%s (%s %s)", info.Name, info.Runtime, info.Version)
+	}
+	AddReportEntry("target", desc)
 })
 
 var _ = AfterSuite(func() {
@@ -124,10 +128,16 @@ func describeSections(prefix string) bool {
 	slices.Sort(order)
 	for _, sec := range order {
 		module, _, _ := strings.Cut(sec, "/")
-		Describe(sec, Label("module="+module, "section="+strings.ReplaceAll(sec, "/", ".")), func() {
+		Describe(sec, Label("module="+module), func() {
 			for _, c := range bySection[sec] {
+				// Every section the case cites is a label, so a section
+				// filter finds cases that live under another section too.
+				var labels Labels
+				for _, cited := range c.Sections {
+					labels = append(labels, "section="+strings.ReplaceAll(cited, "/", "."))
+				}
 				for _, p := range profiles {
-					It(fmt.Sprintf("%s [%s]", c.ID, p), Label("profile="+p), func() { runCase(c, p) })
+					It(fmt.Sprintf("%s [%s]", c.ID, p), append(labels, "profile="+p), func() { runCase(c, p) })
 				}
 			}
 		})
@@ -149,7 +159,7 @@ func segmentations(c *fixtures.Case) []rawwire.Segmentation {
 }
 
 func runCase(c *fixtures.Case, profile string) {
-	run := oracle.Run{Case: c, Profile: profile, Target: targetInfo.Name}
+	run := oracle.Run{Case: c, Profile: profile, Target: targetInfo.Name, Seed: GinkgoRandomSeed()}
 	report := func(s oracle.Status, reason string) {
 		AddReportEntry("nodespec", ReportEntryVisibilityNever, map[string]string{
 			"case": c.ID, "file": c.File, "sections": strings.Join(c.Sections, " "),
@@ -169,15 +179,22 @@ func runCase(c *fixtures.Case, profile string) {
 			report(oracle.Fail, err.Error())
 			Fail(run.Message(oracle.Verdict{Status: oracle.Fail, Reason: "the target could not run the case: " + err.Error()}))
 		}
-		verdict = oracle.Judge(c, profile, targetInfo, tr)
-		if verdict.Status == oracle.Fail {
-			report(oracle.Fail, verdict.Reason)
-			Fail(run.Message(verdict))
+		v := oracle.Judge(c, profile, targetInfo, tr)
+		if v.Status == oracle.Fail {
+			report(oracle.Fail, v.Reason)
+			Fail(run.Message(v))
 		}
 		if first == nil {
-			first = tr
-		} else if d := oracle.TraceDiff(first, tr); d != "" {
-			v := oracle.Verdict{Status: oracle.Fail, Reason: "segmentation changed the trace (-whole +" + seg.Name + ")", Diff: d}
+			first, verdict = tr, v
+			continue
+		}
+		// Segmentation invariance: same trace, same bytes back, same verdict.
+		d := oracle.TraceDiff(first, tr)
+		if d == "" && v.Status != verdict.Status {
+			d = fmt.Sprintf("verdict %s under whole, %s under %s", verdict.Status, v.Status, seg.Name)
+		}
+		if d != "" {
+			v := oracle.Verdict{Status: oracle.Fail, Reason: "segmentation changed the outcome (-whole +" + seg.Name + ")", Diff: d}
 			report(oracle.Fail, v.Reason)
 			Fail(run.Message(v))
 		}
