@@ -53,3 +53,15 @@ func Arg(args []any, i int) any {
 	}
 	return Undefined{}
 }
+
+// Bytes is the data argument of write/end: a string's bytes or a Buffer;
+// nil for anything else (no data).
+func Bytes(v any) []byte {
+	switch x := v.(type) {
+	case string:
+		return []byte(x)
+	case Buffer:
+		return x
+	}
+	return nil
+}

@@ -94,16 +94,7 @@ func (p *parser) step() bool {
 		p.buf = p.buf[end+4:]
 		return p.head(head)
 	case stateBody:
-		if len(p.buf) == 0 {
-			return false
-		}
-		n := min(int64(len(p.buf)), p.left)
-		p.h.onBody(p.take(int(n)))
-		p.left -= n
-		if p.left == 0 {
-			p.complete(nil)
-		}
-		return true
+		return p.body(func() { p.complete(nil) })
 	case stateChunkSize:
 		i := bytes.Index(p.buf, []byte("\r\n"))
 		if i < 0 {
@@ -122,16 +113,7 @@ func (p *parser) step() bool {
 		}
 		return true
 	case stateChunkData:
-		if len(p.buf) == 0 {
-			return false
-		}
-		n := min(int64(len(p.buf)), p.left)
-		p.h.onBody(p.take(int(n)))
-		p.left -= n
-		if p.left == 0 {
-			p.state = stateChunkEnd
-		}
-		return true
+		return p.body(func() { p.state = stateChunkEnd })
 	case stateChunkEnd:
 		if len(p.buf) < 2 {
 			return false
@@ -160,6 +142,21 @@ func (p *parser) step() bool {
 		return true
 	}
 	return false
+}
+
+// body passes on what is buffered of the p.left body bytes still due (a
+// Content-Length body or one chunk's data) and calls done when none are left.
+func (p *parser) body(done func()) bool {
+	if len(p.buf) == 0 {
+		return false
+	}
+	n := min(int64(len(p.buf)), p.left)
+	p.h.onBody(p.take(int(n)))
+	p.left -= n
+	if p.left == 0 {
+		done()
+	}
+	return true
 }
 
 func (p *parser) take(n int) []byte {

@@ -157,23 +157,13 @@ func (r *ServerResponse) Call(name string, args []any) (any, error) {
 		}
 		return r, nil
 	case "write":
-		r.write(toBytes(js.Arg(args, 0)))
+		r.write(js.Bytes(js.Arg(args, 0)))
 		return true, nil
 	case "end":
-		r.end(toBytes(js.Arg(args, 0)))
+		r.end(js.Bytes(js.Arg(args, 0)))
 		return r, nil
 	}
 	return nil, js.ErrMissing
-}
-
-func toBytes(v any) []byte {
-	switch x := v.(type) {
-	case string:
-		return []byte(x)
-	case js.Buffer:
-		return x
-	}
-	return nil
 }
 
 func toString(v any) string {

@@ -238,21 +238,13 @@ func (s *Socket) Call(name string, args []any) (any, error) {
 	switch name {
 	case "end":
 		// socket.end([data]): write the data, then half-close.
-		switch d := js.Arg(args, 0).(type) {
-		case string:
-			s.Write([]byte(d), nil)
-		case js.Buffer:
-			s.Write(d, nil)
+		if b := js.Bytes(js.Arg(args, 0)); len(b) > 0 {
+			s.Write(b, nil)
 		}
 		s.End()
 		return s, nil
 	case "write":
-		switch d := js.Arg(args, 0).(type) {
-		case string:
-			s.Write([]byte(d), nil)
-		case js.Buffer:
-			s.Write(d, nil)
-		}
+		s.Write(js.Bytes(js.Arg(args, 0)), nil)
 		return true, nil
 	case "destroy":
 		s.Destroy(nil)
