@@ -2,4 +2,4 @@ package specs
 
 // http.IncomingMessage: how a server parses a request into headers,
 // trailers, version, method, url and completeness.
-var _ = describeSections("http/IncomingMessage/")
+var _ = group("http/IncomingMessage/")

@@ -5,6 +5,7 @@
 package specs
 
 import (
+	"flag"
 	"fmt"
 	"hash/fnv"
 	"os"
@@ -24,53 +25,73 @@ import (
 	"github.com/nodespec/nodespec/targets/registry"
 )
 
+// The target and profile: a flag wins over the environment, which wins
+// over the default (ref, every profile the target answers to).
+var (
+	targetFlag  = flag.String("nodespec.target", "", "target to run the suite on (default $NODESPEC_TARGET or ref)")
+	profileFlag = flag.String("nodespec.profile", "", "doc profile to check (default $NODESPEC_PROFILE or all the target answers to)")
+)
+
 func TestSpecs(t *testing.T) {
+	// The spec tree depends on the target's profiles, so it is built here,
+	// after the test binary has parsed its flags, and before RunSpecs.
+	targetName = firstOf(*targetFlag, os.Getenv("NODESPEC_TARGET"), "ref")
+	var err error
+	if cases, err = fixtures.All(); err != nil {
+		t.Fatalf("fixtures do not load:\n%v", err)
+	}
+	if profiles, err = selectProfiles(targetName, firstOf(*profileFlag, os.Getenv("NODESPEC_PROFILE"))); err != nil {
+		t.Fatal(err)
+	}
+	for _, prefix := range groups {
+		describeSections(prefix)
+	}
 	RegisterFailHandler(Fail)
 	RunSpecs(t, "nodespec ("+targetName+")")
 }
 
 var (
-	targetName = envOr("NODESPEC_TARGET", "ref")
-	cases      = mustLoad()
-	profiles   = mustProfiles()
-	claimed    = map[string]bool{} // case ids placed by a section-group file
+	targetName string
+	cases      []*fixtures.Case
+	profiles   []string
+	groups     []string            // section-id prefixes, in the order the group files declare them
+	claimed    = map[string]bool{} // case ids placed by a section group
 
 	target     targets.Target
 	targetInfo oracle.Target
 	leakBase   goleak.Option
 )
 
-func envOr(k, def string) string {
-	if v := os.Getenv(k); v != "" {
-		return v
-	}
-	return def
+// group declares a section group: every section whose id starts with
+// prefix gets a Describe. Group files call it from a package-level var; a
+// section goes to the first group (in file-name order) whose prefix fits.
+func group(prefix string) bool {
+	groups = append(groups, prefix)
+	return true
 }
 
-func mustLoad() []*fixtures.Case {
-	cs, err := fixtures.All()
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "nodespec: fixtures do not load:\n%v\n", err)
-		os.Exit(2)
-	}
-	return cs
-}
-
-// mustProfiles is the target's profiles, narrowed by NODESPEC_PROFILE.
-func mustProfiles() []string {
-	ps, err := registry.ProfilesOf(targetName)
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "nodespec: %v\n", err)
-		os.Exit(2)
-	}
-	if want := os.Getenv("NODESPEC_PROFILE"); want != "" {
-		if !slices.Contains(ps, want) {
-			fmt.Fprintf(os.Stderr, "nodespec: target %s answers to %s, not %s\n", targetName, strings.Join(ps, ", "), want)
-			os.Exit(2)
+func firstOf(vals ...string) string {
+	for _, v := range vals {
+		if v != "" {
+			return v
 		}
-		ps = []string{want}
 	}
-	return ps
+	return ""
+}
+
+// selectProfiles is the target's profiles, narrowed to want when given.
+func selectProfiles(target, want string) ([]string, error) {
+	ps, err := registry.ProfilesOf(target)
+	if err != nil {
+		return nil, err
+	}
+	if want == "" {
+		return ps, nil
+	}
+	if !slices.Contains(ps, want) {
+		return nil, fmt.Errorf("target %s answers to %s, not %s", target, strings.Join(ps, ", "), want)
+	}
+	return []string{want}, nil
 }
 
 var _ = BeforeSuite(func() {
@@ -111,7 +132,7 @@ var _ = Describe("suite", Label("meta"), func() {
 
 // describeSections declares one Describe per section whose id starts with
 // prefix (and is not claimed yet), with one spec per case and profile.
-func describeSections(prefix string) bool {
+func describeSections(prefix string) {
 	bySection := map[string][]*fixtures.Case{}
 	var order []string
 	for _, c := range cases {
@@ -137,12 +158,11 @@ func describeSections(prefix string) bool {
 					labels = append(labels, "section="+strings.ReplaceAll(cited, "/", "."))
 				}
 				for _, p := range profiles {
-					It(fmt.Sprintf("%s [%s]", c.ID, p), append(labels, "profile="+p), func() { runCase(c, p) })
+					It(fmt.Sprintf("%s [%s]", c.ID, p), append(slices.Clip(labels), "profile="+p), func() { runCase(c, p) })
 				}
 			}
 		})
 	}
-	return true
 }
 
 // segmentations: a server-side case runs whole, byte by byte and split at
