@@ -2,7 +2,8 @@ package oracle
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/google/go-cmp/cmp"
@@ -59,11 +60,7 @@ func TraceDiff(a, b *trace.Trace) string {
 	for k := range lb {
 		names[k] = true
 	}
-	sorted := make([]string, 0, len(names))
-	for k := range names {
-		sorted = append(sorted, k)
-	}
-	sort.Strings(sorted)
+	sorted := slices.Sorted(maps.Keys(names))
 	var out []string
 	for _, name := range sorted {
 		if d := cmp.Diff(describeAll(la[name]), describeAll(lb[name])); d != "" {

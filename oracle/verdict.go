@@ -3,6 +3,7 @@ package oracle
 import (
 	"bytes"
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"sort"
@@ -131,13 +132,8 @@ func selects(sel string, t Target) bool {
 
 // laneDiff compares every named lane; "" when all match.
 func laneDiff(want map[string][]fixtures.Pattern, got map[string][]trace.Entry) string {
-	names := make([]string, 0, len(want))
-	for k := range want {
-		names = append(names, k)
-	}
-	sort.Strings(names)
 	var out []string
-	for _, name := range names {
+	for _, name := range slices.Sorted(maps.Keys(want)) {
 		if matchLane(want[name], got[name]) {
 			continue
 		}
