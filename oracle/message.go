@@ -83,3 +83,11 @@ func describeAll(es []trace.Entry) []string {
 	}
 	return out
 }
+
+// caseWireBytes is a helper for messages.
+func caseWireBytes(c *fixtures.Case) []byte {
+	if c.Wire == nil {
+		return nil
+	}
+	return c.Wire.Bytes
+}

@@ -101,11 +101,3 @@ var dateHeader = regexp.MustCompile(`(?im)^(Date:)[^\r\n]*`)
 func MaskWire(b []byte) []byte {
 	return dateHeader.ReplaceAll(b, []byte("$1 <masked>"))
 }
-
-// caseWireBytes is a helper for messages.
-func caseWireBytes(c *fixtures.Case) []byte {
-	if c.Wire == nil {
-		return nil
-	}
-	return c.Wire.Bytes
-}

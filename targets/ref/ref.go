@@ -5,6 +5,7 @@ package ref
 
 import (
 	"fmt"
+	"maps"
 	"net"
 	"strconv"
 	"strings"
@@ -180,27 +181,21 @@ func (s *session) attach(o any, kind string) {
 	if !ok {
 		return
 	}
-	events := map[string]bool{}
+	// The events to listen to: those watched (recorded) and those handled.
+	watched := map[string]bool{}
 	for _, ev := range s.prog.Watch[kind] {
-		events[ev] = true
+		watched[ev] = true
 	}
+	events := maps.Clone(watched)
 	for key := range s.prog.On {
 		if k, ev, _ := strings.Cut(key, "."); k == kind {
 			events[ev] = true
 		}
 	}
-	watched := func(ev string) bool {
-		for _, w := range s.prog.Watch[kind] {
-			if w == ev {
-				return true
-			}
-		}
-		return false
-	}
 	for ev := range events {
 		em.On(ev, func(args ...any) {
 			scope := s.scope(o, kind, ev, args)
-			if watched(ev) {
+			if watched[ev] {
 				s.events = append(s.events, trace.Entry{O: s.names[o], Ev: ev, Args: s.summariseAll(args)})
 			}
 			s.runSteps(s.prog.On[kind+"."+ev], scope)
