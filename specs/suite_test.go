@@ -106,6 +106,14 @@ var _ = BeforeSuite(func() {
 		desc = fmt.Sprintf("%s (%s %s)", info.Name, info.Runtime, info.Version)
 	}
 	AddReportEntry("target", desc)
+	// The same, structured, for the tools that record runs and gate on
+	// baselines (reports.ReadGinkgo): which profiles ran tells them whether
+	// the run covers a whole baseline.
+	entry := map[string]any{"name": info.Name, "runtime": info.Runtime, "version": info.Version, "profiles": profiles}
+	if rv, ok := t.(interface{ RuntimeVersion() string }); ok && rv.RuntimeVersion() != "" {
+		entry["runtimeVersion"] = rv.RuntimeVersion() // Bun's or Deno's own version
+	}
+	AddReportEntry("nodespec-target", ReportEntryVisibilityNever, entry)
 })
 
 var _ = AfterSuite(func() {

@@ -1,42 +1,112 @@
-// Command nodespec-report turns the Ginkgo JSON report of a conformance run
-// into a Markdown summary (reports.WriteMarkdown).
+// Command nodespec-report works on the Ginkgo JSON report of a conformance
+// run (make conformance writes it to reports/out/<target>/report.json):
 //
-//	nodespec-report -json reports/out/ref/report.json -md reports/out/ref/summary.md
+//	nodespec-report summary  -json R [-md FILE]   Markdown summary of the run
+//	nodespec-report record   -json R -o FILE      the run as a committed record (make matrix)
+//	nodespec-report baseline -json R -o FILE      the run as the target's baseline (make baseline)
+//	nodespec-report gate     -json R -baseline B  compare with the baseline; exit 1 on a regression
 package main
 
 import (
+	"bytes"
 	"flag"
 	"fmt"
+	"io"
 	"os"
+	"strings"
 
 	"github.com/nodespec/nodespec/reports"
 )
 
 func main() {
-	in := flag.String("json", "", "Ginkgo JSON report to read")
-	out := flag.String("md", "", "Markdown summary to write (default: stdout)")
-	flag.Parse()
+	if len(os.Args) < 2 {
+		usage()
+	}
+	cmd := os.Args[1]
+	fs := flag.NewFlagSet(cmd, flag.ExitOnError)
+	in := fs.String("json", "", "Ginkgo JSON report to read")
+	out := fs.String("o", "", "file to write (default: stdout)")
+	md := fs.String("md", "", "Markdown summary to write (summary; default: stdout)")
+	base := fs.String("baseline", "", "baseline to compare with (gate)")
+	fs.Parse(os.Args[2:])
 	if *in == "" {
-		fmt.Fprintln(os.Stderr, "usage: nodespec-report -json REPORT.json [-md SUMMARY.md]")
-		os.Exit(2)
+		usage()
 	}
-	target, results, err := reports.Read(*in)
+	run, err := reports.ReadGinkgo(*in)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "nodespec-report:", err)
-		os.Exit(1)
+		die(err)
 	}
-	w := os.Stdout
-	if *out != "" {
-		f, err := os.Create(*out)
+	switch cmd {
+	case "summary":
+		write(*md, func(w io.Writer) error { return reports.WriteMarkdown(w, run) })
+	case "record":
+		write(*out, func(w io.Writer) error { return reports.WriteRecord(w, run) })
+		fmt.Fprintf(os.Stderr, "recorded %s: %s\n", run.Target.Name, countsLine(run))
+	case "baseline":
+		b, err := reports.BaselineOf(run)
 		if err != nil {
-			fmt.Fprintln(os.Stderr, "nodespec-report:", err)
+			die(err)
+		}
+		write(*out, b.Write)
+		fmt.Fprintf(os.Stderr, "baseline of %s: %d cases written to %s\n", run.Target.Name, len(b.Statuses), *out)
+	case "gate":
+		if *base == "" {
+			usage()
+		}
+		b, err := reports.ReadBaselineFile(*base)
+		if err != nil {
+			die(fmt.Errorf("%w (record one with `make baseline TARGET=%s`)", err, run.Target.Name))
+		}
+		if b.Target.Name != run.Target.Name {
+			die(fmt.Errorf("%s is the baseline of %s, the run is of %s", *base, b.Target.Name, run.Target.Name))
+		}
+		d := reports.Compare(b, run)
+		d.Write(os.Stdout, run.Target.Name)
+		if len(d.Regressions) > 0 {
+			fmt.Printf("gate: %s has %d regression(s) against %s\n", run.Target.Name, len(d.Regressions), *base)
 			os.Exit(1)
 		}
-		defer f.Close()
-		w = f
+		fmt.Printf("gate: %s has no regressions against its baseline (%d results, %d baseline entries)\n", run.Target.Name, len(run.Results), len(b.Statuses))
+	default:
+		usage()
 	}
-	if err := reports.WriteMarkdown(w, target, results); err != nil {
-		fmt.Fprintln(os.Stderr, "nodespec-report:", err)
-		os.Exit(1)
+}
+
+// write renders into memory first, so a failed render never leaves a
+// truncated file behind.
+func write(path string, render func(io.Writer) error) {
+	var buf bytes.Buffer
+	if err := render(&buf); err != nil {
+		die(err)
 	}
+	if path == "" {
+		os.Stdout.Write(buf.Bytes())
+		return
+	}
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		die(err)
+	}
+}
+
+// countsLine is "117 results: 114 pass, 0 fail, 2 divergent, 1 n/a, 1.1 s".
+func countsLine(run *reports.Run) string {
+	n := map[string]int{}
+	for _, r := range run.Results {
+		n[r.Status]++
+	}
+	parts := []string{}
+	for _, s := range reports.Statuses {
+		parts = append(parts, fmt.Sprintf("%d %s", n[s], s))
+	}
+	return fmt.Sprintf("%d results: %s, %.1f s", len(run.Results), strings.Join(parts, ", "), run.Seconds)
+}
+
+func usage() {
+	fmt.Fprintln(os.Stderr, "usage: nodespec-report summary|record|baseline|gate -json REPORT.json [-md FILE] [-o FILE] [-baseline FILE]")
+	os.Exit(2)
+}
+
+func die(err error) {
+	fmt.Fprintln(os.Stderr, "nodespec-report:", err)
+	os.Exit(1)
 }

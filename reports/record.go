@@ -1,0 +1,93 @@
+package reports
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"os"
+)
+
+// A record is a run written down to be committed: `make matrix` keeps one
+// per target under reports/recorded/<target>.jsonl. It is JSON lines so a
+// diff shows one line per case that changed: the first line describes the
+// target and the run, then one line per case and profile, sorted.
+
+type recordHeader struct {
+	Target
+	Seconds float64 `json:"seconds"`
+}
+
+type recordLine struct {
+	Case    string `json:"case"`
+	Profile string `json:"profile"`
+	Status  string `json:"status"`
+	Reason  string `json:"reason,omitempty"`
+	Message string `json:"message,omitempty"`
+}
+
+// WriteRecord writes run as a record. A partial run is refused: a record
+// stands for the whole suite on its target.
+func WriteRecord(w io.Writer, run *Run) error {
+	if run.Partial {
+		return fmt.Errorf("the run of %s was narrowed by a focus or label filter; record a whole run", run.Target.Name)
+	}
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	h := recordHeader{Target: run.Target, Seconds: math.Round(run.Seconds*10) / 10}
+	if err := enc.Encode(h); err != nil {
+		return err
+	}
+	for _, r := range run.Results {
+		if err := enc.Encode(recordLine{r.Case, r.Profile, r.Status, r.Reason, r.Message}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ReadRecord reads a record written by WriteRecord.
+func ReadRecord(r io.Reader) (*Run, error) {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 64*1024), 16<<20)
+	run := &Run{}
+	for n := 1; sc.Scan(); n++ {
+		if n == 1 {
+			var h recordHeader
+			if err := json.Unmarshal(sc.Bytes(), &h); err != nil {
+				return nil, fmt.Errorf("line 1: %w", err)
+			}
+			run.Target, run.Seconds = h.Target, h.Seconds
+			continue
+		}
+		var l recordLine
+		if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
+			return nil, fmt.Errorf("line %d: %w", n, err)
+		}
+		run.Results = append(run.Results, Result{Case: l.Case, Profile: l.Profile, Target: run.Target.Name,
+			Status: l.Status, Reason: l.Reason, Message: l.Message})
+	}
+	if err := sc.Err(); err != nil {
+		return nil, err
+	}
+	if run.Target.Name == "" {
+		return nil, fmt.Errorf("no target line")
+	}
+	run.sort()
+	return run, nil
+}
+
+// ReadRecordFile reads the record at path, naming the file in errors.
+func ReadRecordFile(path string) (*Run, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	run, err := ReadRecord(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return run, nil
+}

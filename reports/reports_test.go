@@ -1,0 +1,180 @@
+package reports
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/onsi/ginkgo/v2/types"
+)
+
+func sampleRun() *Run {
+	return &Run{
+		Target:  Target{Name: "node20", Runtime: "node", Version: "20.20.2", Profiles: []string{"latest"}},
+		Seconds: 1.234,
+		Results: []Result{
+			{Case: "a", Profile: "latest", Status: Pass},
+			{Case: "b", Profile: "latest", Status: Divergent, Reason: "recorded divergence"},
+			{Case: "c", Profile: "latest", Status: Fail, Reason: "trace differs", Message: "sent: 'GET / HTTP/1.1\\r\\n'\n- x\n+ y"},
+			{Case: "d", Profile: "latest", Status: NotApplicable, Reason: "profile"},
+		},
+	}
+}
+
+func TestRecordRoundTrip(t *testing.T) {
+	var buf bytes.Buffer
+	if err := WriteRecord(&buf, sampleRun()); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	if len(lines) != 5 {
+		t.Fatalf("want a header and one line per result, got %d lines:\n%s", len(lines), buf.String())
+	}
+	got, err := ReadRecord(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := sampleRun()
+	want.Seconds = 1.2
+	for i := range want.Results {
+		want.Results[i].Target = "node20"
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("round trip (-want +got):\n%s", d)
+	}
+}
+
+func TestPartialRunsAreNotRecorded(t *testing.T) {
+	run := sampleRun()
+	run.Partial = true
+	if err := WriteRecord(&bytes.Buffer{}, run); err == nil {
+		t.Error("a narrowed run was recorded")
+	}
+	if _, err := BaselineOf(run); err == nil {
+		t.Error("a narrowed run became a baseline")
+	}
+}
+
+func baselineFile(t *testing.T, run *Run) *Baseline {
+	t.Helper()
+	b, err := BaselineOf(run)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "b.tsv")
+	var buf bytes.Buffer
+	if err := b.Write(&buf); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	back, err := ReadBaselineFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if back.Target.Name != "node20" || !cmp.Equal(back.Statuses, b.Statuses) {
+		t.Fatalf("baseline did not survive the file: %v", cmp.Diff(b.Statuses, back.Statuses))
+	}
+	return back
+}
+
+func TestCompare(t *testing.T) {
+	base := baselineFile(t, sampleRun())
+	if d := Compare(base, sampleRun()); len(d.Regressions)+len(d.Updates) != 0 {
+		t.Fatalf("a run equal to its baseline differs: %+v", d)
+	}
+
+	run := sampleRun()
+	run.Results[0].Status, run.Results[0].Reason = Fail, "lane req1 differs" // a: pass -> fail
+	run.Results[2].Status = Pass                                             // c: fail -> pass
+	run.Results = append(run.Results[:3], Result{Case: "e", Profile: "latest", Status: Fail, Reason: "new and broken"})
+	// d did not run at all.
+	d := Compare(base, run)
+	want := Delta{
+		Regressions: []Change{
+			{Key: "a [latest]", Was: Pass, Now: Fail, Reason: "lane req1 differs"},
+			{Key: "e [latest]", Now: Fail, Reason: "new and broken"},
+		},
+		Updates: []Change{
+			{Key: "c [latest]", Was: Fail, Now: Pass},
+			{Key: "d [latest]", Was: NotApplicable},
+		},
+	}
+	if diff := cmp.Diff(want, d); diff != "" {
+		t.Fatalf("delta (-want +got):\n%s", diff)
+	}
+	var out bytes.Buffer
+	d.Write(&out, "node20")
+	for _, s := range []string{
+		"REGRESSION a [latest]: expected pass, now fails: lane req1 differs",
+		"REGRESSION e [latest]: expected not in the baseline",
+		"newly passing: c [latest] was fail, now pass",
+		"gone: d [latest]",
+		"make baseline TARGET=node20",
+	} {
+		if !strings.Contains(out.String(), s) {
+			t.Errorf("the explanation lacks %q:\n%s", s, out.String())
+		}
+	}
+}
+
+func TestCompareIgnoresProfilesNotRun(t *testing.T) {
+	full := sampleRun()
+	full.Target.Profiles = []string{"latest", "v6"}
+	full.Results = append(full.Results, Result{Case: "a", Profile: "v6", Status: Pass})
+	base := baselineFile(t, full)
+	if d := Compare(base, sampleRun()); len(d.Regressions)+len(d.Updates) != 0 {
+		t.Fatalf("a run of one profile reported the other profile's cases: %+v", d)
+	}
+}
+
+func TestReadGinkgo(t *testing.T) {
+	entry := func(name string, v any) types.ReportEntry {
+		return types.ReportEntry{Name: name, Value: types.WrapEntryValue(v)}
+	}
+	report := []types.Report{{
+		SuiteConfig: types.SuiteConfig{LabelFilter: "section=http.METHODS"},
+		SpecReports: types.SpecReports{
+			{LeafNodeType: types.NodeTypeBeforeSuite, State: types.SpecStatePassed, ReportEntries: types.ReportEntries{
+				entry("nodespec-target", map[string]any{"name": "node20", "runtime": "node", "version": "20.20.2", "profiles": []string{"latest"}}),
+			}},
+			{LeafNodeType: types.NodeTypeIt, State: types.SpecStateFailed, Failure: types.Failure{Message: "the diff"},
+				ReportEntries: types.ReportEntries{entry("nodespec", map[string]string{"case": "z", "profile": "latest", "status": "fail", "reason": "r"})}},
+			{LeafNodeType: types.NodeTypeIt, State: types.SpecStatePassed,
+				ReportEntries: types.ReportEntries{entry("nodespec", map[string]string{"case": "a", "profile": "latest", "status": "pass"})}},
+			{LeafNodeType: types.NodeTypeAfterSuite, State: types.SpecStateFailed, Failure: types.Failure{Message: "leaked goroutines"}},
+		},
+	}}
+	data, err := json.Marshal(report)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "r.json")
+	os.WriteFile(path, data, 0o644)
+	run, err := ReadGinkgo(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := &Run{
+		Target:  Target{Name: "node20", Runtime: "node", Version: "20.20.2", Profiles: []string{"latest"}},
+		Partial: true,
+		Results: []Result{
+			{Case: "AfterSuite", Profile: "(suite)", Status: Fail, Reason: "failed before recording a result", Message: "leaked goroutines"},
+			{Case: "a", Profile: "latest", Status: Pass},
+			{Case: "z", Profile: "latest", Status: Fail, Reason: "r", Message: "the diff"},
+		},
+	}
+	if d := cmp.Diff(want, run); d != "" {
+		t.Errorf("(-want +got):\n%s", d)
+	}
+
+	os.WriteFile(path, []byte("not json"), 0o644)
+	if _, err := ReadGinkgo(path); err == nil || !strings.Contains(err.Error(), "not a Ginkgo JSON report") {
+		t.Fatalf("got %v", err)
+	}
+}

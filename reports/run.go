@@ -1,0 +1,162 @@
+// Package reports turns the results of conformance runs into what people
+// and CI read. Ginkgo writes the machine formats itself (JUnit XML, JSON);
+// this package reads Ginkgo's JSON report into a Run, and from a Run writes
+// a Markdown summary, a recorded results file (the matrix) and a baseline,
+// and compares a Run with a baseline (the regression gate).
+package reports
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+
+	"github.com/onsi/ginkgo/v2/types"
+)
+
+// The statuses a case can have; the oracle decides them, this package only
+// counts and compares them.
+const (
+	Pass          = "pass"
+	Fail          = "fail"
+	Divergent     = "divergent"
+	NotApplicable = "n/a"
+)
+
+// Statuses in the order reports list them.
+var Statuses = []string{Pass, Fail, Divergent, NotApplicable}
+
+// Result is one case run on one target under one profile.
+type Result struct {
+	Case     string `json:"case"`
+	File     string `json:"file,omitempty"`
+	Sections string `json:"sections,omitempty"`
+	Profile  string `json:"profile"`
+	Target   string `json:"target,omitempty"`
+	Status   string `json:"status"` // pass, fail, divergent, n/a
+	Reason   string `json:"reason,omitempty"`
+	Message  string `json:"message,omitempty"` // the whole failure message (bytes sent, diff), failures only
+}
+
+// Key identifies a result within one target: the case and the profile.
+func (r Result) Key() string { return r.Case + " [" + r.Profile + "]" }
+
+// Target describes what a run ran on.
+type Target struct {
+	Name    string `json:"name"`
+	Runtime string `json:"runtime"`
+	Version string `json:"version,omitempty"` // the Node version it reports (process.version)
+	// RuntimeVersion is the runtime's own version where it is not Node's
+	// (Bun, Deno), which report a Node version they emulate as Version.
+	RuntimeVersion string   `json:"runtimeVersion,omitempty"`
+	Profiles       []string `json:"profiles"` // the profiles this run checked
+}
+
+// Run is one run of the suite on one target.
+type Run struct {
+	Target  Target
+	Seconds float64 // wall time of the suite
+	// Partial is set when the run was narrowed (a focus or label filter), so
+	// it cannot stand for the whole suite: no baseline or record is written
+	// from it, and cases it did not run are not reported missing.
+	Partial bool
+	Results []Result // sorted by case, then profile
+}
+
+// ReadGinkgo loads a run from a Ginkgo JSON report: the "nodespec" report
+// entry of every spec and the "nodespec-target" entry of the suite. A spec
+// that failed without recording a result (a crash in the suite itself, a
+// target that would not start, a leak found after the suite) becomes a
+// failure too, so nothing is lost.
+func ReadGinkgo(path string) (*Run, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var suites []types.Report
+	if err := json.Unmarshal(data, &suites); err != nil {
+		return nil, fmt.Errorf("%s: not a Ginkgo JSON report: %w", path, err)
+	}
+	run := &Run{}
+	for _, s := range suites {
+		run.Seconds += s.RunTime.Seconds()
+		if len(s.SuiteConfig.FocusStrings) > 0 || len(s.SuiteConfig.SkipStrings) > 0 || s.SuiteConfig.LabelFilter != "" {
+			run.Partial = true
+		}
+		for _, sp := range s.SpecReports {
+			var got *Result
+			for _, e := range sp.ReportEntries {
+				switch e.Name {
+				case "nodespec-target":
+					if err := json.Unmarshal([]byte(e.Value.AsJSON), &run.Target); err != nil {
+						return nil, fmt.Errorf("%s: target entry: %w", path, err)
+					}
+				case "nodespec":
+					var r Result
+					if err := json.Unmarshal([]byte(e.Value.AsJSON), &r); err != nil {
+						return nil, fmt.Errorf("%s: result entry of %q: %w", path, sp.FullText(), err)
+					}
+					got = &r
+				}
+			}
+			if got == nil {
+				if sp.State.Is(types.SpecStateFailureStates) {
+					name := sp.FullText()
+					if name == "" {
+						name = sp.LeafNodeType.String()
+					}
+					run.Results = append(run.Results, Result{Case: name, Profile: "(suite)", Status: Fail,
+						Reason: "failed before recording a result", Message: sp.Failure.Message})
+				}
+				continue
+			}
+			if got.Status == Fail {
+				got.Message = sp.Failure.Message
+			}
+			run.Results = append(run.Results, *got)
+		}
+	}
+	if run.Target.Name == "" {
+		// The suite failed before it knew its target (BeforeSuite); name
+		// it after the results, if any recorded one.
+		for _, r := range run.Results {
+			if r.Target != "" {
+				run.Target.Name = r.Target
+				break
+			}
+		}
+	}
+	run.sort()
+	return run, nil
+}
+
+func (run *Run) sort() {
+	slices.SortStableFunc(run.Results, func(a, b Result) int {
+		if c := strings.Compare(a.Case, b.Case); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Profile, b.Profile)
+	})
+}
+
+// Counts is the number of results per profile and status.
+func (run *Run) Counts() map[string]map[string]int {
+	counts := map[string]map[string]int{}
+	for _, r := range run.Results {
+		if counts[r.Profile] == nil {
+			counts[r.Profile] = map[string]int{}
+		}
+		counts[r.Profile][r.Status]++
+	}
+	return counts
+}
+
+// ShownVersion is the version a reader knows the runtime by: Bun's or
+// Deno's own, otherwise the Node version.
+func (t Target) ShownVersion() string {
+	if t.RuntimeVersion != "" {
+		return t.RuntimeVersion
+	}
+	return t.Version
+}
