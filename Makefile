@@ -9,6 +9,9 @@ LABELS  ?=
 SEED    ?=
 OUT     ?= reports/out/$(TARGET)
 GO      ?= go
+RACE    ?=
+# Every pinned target, in registry order: the columns of the matrix.
+MATRIX_TARGETS := $(shell awk '!/^\#/ && NF {print $$1}' targets/registry/runtimes.tsv)
 
 # The suite's arguments: reports are written by Ginkgo itself.
 SUITE_FLAGS = $(if $(CI),-ginkgo.no-color)
@@ -18,35 +21,77 @@ GINKGO_ARGS = $(SUITE_FLAGS) -ginkgo.junit-report=$(abspath $(OUT))/junit.xml \
               $(if $(LABELS),-ginkgo.label-filter='$(LABELS)') \
               $(if $(SEED),-ginkgo.seed=$(SEED))
 
-.PHONY: help test unit conformance targets lint bench
+.PHONY: help test unit conformance gated gate baseline matrix docs coverage targets lint bench sections browser
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 	@echo "  variables: TARGET=ref|custom|node20|node6|node14|node22|node24|node26|bun|deno  PROFILE=v6|v14|latest  FOCUS=<regexp>  LABELS=<ginkgo label filter>  SEED=<n>"
 
-test: lint unit ## lint, unit tests, the suite on ref, and on the system node when there is one
-	$(GO) test -race -count=1 ./specs/ -args $(SUITE_FLAGS)
-	@if command -v node >/dev/null; then \
-	  echo "suite on the system node ($$(node --version))"; \
-	  NODESPEC_TARGET=node20 $(GO) test -count=1 ./specs/ -args $(SUITE_FLAGS); \
-	else echo "no node on PATH: skipping the suite on node20"; fi
+test: browser lint unit ## lint, unit tests, the suite on ref (every case must pass) and on the system node, both gated on their baselines
+	@$(MAKE) --no-print-directory gated TARGET=ref RACE=-race
+	@command -v node >/dev/null || { echo "make test gates the system node (target node20) and found no node on PATH"; exit 1; }
+	@$(MAKE) --no-print-directory gated TARGET=node20
 
 unit: ## unit tests of every package except the suite (race detector on)
 	$(GO) test -race -count=1 $$($(GO) list ./... | grep -v /specs)
 
 conformance: ## run the suite on TARGET [PROFILE, FOCUS, LABELS]; writes JUnit, JSON and Markdown under reports/out/TARGET
-	@mkdir -p $(OUT)
-	@set +e; NODESPEC_TARGET=$(TARGET) NODESPEC_PROFILE=$(PROFILE) $(GO) test -count=1 -timeout 20m ./specs/ -args $(GINKGO_ARGS); rc=$$?; \
-	$(GO) run ./cmd/nodespec-report -json $(OUT)/report.json -md $(OUT)/summary.md || exit 1; \
+	@mkdir -p $(OUT) && rm -f $(OUT)/report.json $(OUT)/junit.xml
+	@set +e; NODESPEC_TARGET=$(TARGET) NODESPEC_PROFILE=$(PROFILE) $(GO) test $(RACE) -count=1 -timeout 20m ./specs/ -args $(GINKGO_ARGS); rc=$$?; \
+	$(GO) run ./cmd/nodespec-report summary -json $(OUT)/report.json -md $(OUT)/summary.md || exit 1; \
 	echo "reports: $(OUT)/junit.xml $(OUT)/report.json $(OUT)/summary.md"; exit $$rc
+
+# gated: the suite on TARGET, then the gate. ref must pass every case (its
+# baseline holds no failure, and a failed spec fails the run); any other
+# target fails only on a regression against reports/baselines/TARGET.tsv.
+gated:
+	@set +e; $(MAKE) --no-print-directory conformance TARGET=$(TARGET) RACE=$(RACE); rc=$$?; \
+	test -f $(OUT)/report.json || { echo "the suite on $(TARGET) wrote no report"; exit 1; }; \
+	$(GO) run ./cmd/nodespec-report gate -json $(OUT)/report.json -baseline reports/baselines/$(TARGET).tsv || exit 1; \
+	if [ "$(TARGET)" = ref ]; then exit $$rc; fi
+
+gate: ## compare the last run on TARGET (reports/out/TARGET) with its baseline; exit 1 on a regression
+	$(GO) run ./cmd/nodespec-report gate -json $(OUT)/report.json -baseline reports/baselines/$(TARGET).tsv
+
+baseline: ## run the whole suite on TARGET and record the result as its baseline, reports/baselines/TARGET.tsv
+	@test -z "$(PROFILE)$(FOCUS)$(LABELS)" || { echo "a baseline needs the whole suite: unset PROFILE, FOCUS and LABELS"; exit 2; }
+	@$(MAKE) --no-print-directory conformance TARGET=$(TARGET) || true
+	$(GO) run ./cmd/nodespec-report baseline -json $(OUT)/report.json -o reports/baselines/$(TARGET).tsv
+
+matrix: ## run the suite on every pinned target, record each under reports/recorded/, regenerate CONFORMANCE.md and the HTML matrix
+	@mkdir -p reports/out reports/recorded
+	@for t in $(MATRIX_TARGETS); do \
+	  $(MAKE) --no-print-directory conformance TARGET=$$t OUT=reports/out/$$t >reports/out/matrix-$$t.log 2>&1; \
+	  test -f reports/out/$$t/report.json || { echo "$$t wrote no report; see reports/out/matrix-$$t.log"; exit 1; }; \
+	  $(GO) run ./cmd/nodespec-report record -json reports/out/$$t/report.json -o reports/recorded/$$t.jsonl || exit 1; \
+	done
+	@$(MAKE) --no-print-directory docs
+
+docs: ## regenerate CONFORMANCE.md and reports/recorded/matrix.html from the fixtures, the section index and the recorded matrix
+	$(GO) run ./cmd/nodespec-docs
+
+coverage: ## per profile and module/class: doc sections with at least one case, and the ones without
+	@$(GO) run ./cmd/nodespec-coverage
 
 targets: ## install the pinned runtimes (targets/registry/runtimes.tsv) into ~/.cache/nodespec
 	bash targets/install.sh
 
-lint: ## check every fixture, gofmt and go vet
+browser: ## install Debian's chromium for the HTML page test (needs root or sudo)
+	@if [ -z "$$NODESPEC_CHROMIUM" ] && ! command -v chromium >/dev/null; then \
+	  sudo=; [ "$$(id -u)" = 0 ] || sudo=sudo; \
+	  set -x; $$sudo apt-get update && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium; \
+	fi
+
+lint: ## check every fixture, gofmt, go vet, and that generated files (section index, CONFORMANCE.md) are up to date
 	$(GO) run ./cmd/fixturelint
+	$(GO) run ./cmd/nodespec-docs -check
+	@if [ -d ../shared/docs ]; then $(GO) run ./cmd/nodespec-sections -check; \
+	else echo "../shared/docs not found: the section index is not checked against the docs"; fi
 	@test -z "$$(gofmt -l .)" || { echo "gofmt needed:"; gofmt -l .; exit 1; }
 	$(GO) vet ./...
 
 bench: ## Go benchmarks (speed is measured here, never in timed tests)
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+sections: ## regenerate fixtures/sections/index.yaml from ../shared/docs
+	$(GO) run ./cmd/nodespec-sections
