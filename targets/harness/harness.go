@@ -53,15 +53,22 @@ type Config struct {
 	// Timeout bounds every request (write and answer). Zero means the
 	// duration in NODESPEC_HARNESS_TIMEOUT, or 5s.
 	Timeout time.Duration
+	// HelloTimeout bounds the hello answer of a freshly started process.
+	// Start-up (loading a runtime, under a loaded machine) takes far longer
+	// than answering one request, so a small Timeout meant to catch hung
+	// cases must not fail a slow start. Zero means Timeout or 5s, whichever
+	// is longer.
+	HelloTimeout time.Duration
 }
 
 // Target is a harness target. It implements targets.Target. Requests are
 // strictly sequential; the methods may be called from several goroutines but
 // are serialised.
 type Target struct {
-	cfg     Config
-	name    string
-	timeout time.Duration
+	cfg          Config
+	name         string
+	timeout      time.Duration
+	helloTimeout time.Duration
 
 	mu      sync.Mutex
 	info    targets.Info
@@ -102,6 +109,10 @@ func New(cfg Config) (*Target, error) {
 			}
 			t.timeout = d
 		}
+	}
+	t.helloTimeout = cfg.HelloTimeout
+	if t.helloTimeout <= 0 {
+		t.helloTimeout = max(t.timeout, DefaultTimeout)
 	}
 	t.name = cfg.Info.Name
 	if t.name == "" {
@@ -322,13 +333,17 @@ func (t *Target) exchange(op string, msg any, want string) (*answer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("harness %s: encoding %s: %v", t.name, op, err)
 	}
-	deadline := time.Now().Add(t.timeout)
-	timer := time.NewTimer(t.timeout)
+	limit := t.timeout
+	if op == "hello" {
+		limit = t.helloTimeout
+	}
+	deadline := time.Now().Add(limit)
+	timer := time.NewTimer(limit)
 	defer timer.Stop()
 
 	if err := p.write(append(line, '\n'), deadline); err != nil {
 		if errors.Is(err, os.ErrDeadlineExceeded) {
-			return nil, t.timedOut(op)
+			return nil, t.timedOut(op, limit)
 		}
 		// Most likely the process is gone (EPIPE): report how it ended.
 		return nil, t.exited(op, timer.C)
@@ -358,15 +373,15 @@ func (t *Target) exchange(op string, msg any, want string) (*answer, error) {
 			}
 			return &a, nil
 		case <-timer.C:
-			return nil, t.timedOut(op)
+			return nil, t.timedOut(op, limit)
 		}
 	}
 }
 
-func (t *Target) timedOut(op string) error {
+func (t *Target) timedOut(op string, limit time.Duration) error {
 	p := t.p
 	t.drop()
-	return fmt.Errorf("harness %s did not answer %s within %v (stderr tail: %s)", t.name, op, t.timeout, p.stderr.tail())
+	return fmt.Errorf("harness %s did not answer %s within %v (stderr tail: %s)", t.name, op, limit, p.stderr.tail())
 }
 
 // exited reports a process whose stdout closed: it waits (until the
