@@ -15,8 +15,6 @@ import (
 	"os"
 	"strings"
 
-	"github.com/nodespec/nodespec/fixtures"
-	"github.com/nodespec/nodespec/fixtures/sections"
 	"github.com/nodespec/nodespec/reports/conformance"
 	"github.com/nodespec/nodespec/reports/coverage"
 	"github.com/nodespec/nodespec/reports/matrix"
@@ -76,21 +74,17 @@ func generate() ([]file, error) {
 	for _, rt := range rts {
 		names = append(names, rt.Name)
 	}
-	m, err := matrix.Load(recordDir, names)
+	in, err := matrix.LoadInputs(recordDir, names)
 	if err != nil {
 		return nil, err
 	}
-	cases, err := fixtures.All()
-	if err != nil {
-		return nil, err
-	}
-	ix, err := sections.Load()
+	m, err := matrix.Build(in.Cases, in.Runs, matrix.IndexLookup(in.Index))
 	if err != nil {
 		return nil, err
 	}
 	var md, page bytes.Buffer
 	err = conformance.Write(&md, conformance.Input{
-		Index: ix, Coverage: coverage.Compute(ix, cases), Matrix: m,
+		Index: in.Index, Coverage: coverage.Compute(in.Index, in.Cases), Matrix: m,
 		FixtureDir: "fixtures/", RecordDir: recordDir, HTMLPage: htmlFile,
 	})
 	if err != nil {

@@ -10,12 +10,18 @@ import (
 	"github.com/nodespec/nodespec/reports"
 )
 
-// Load builds the matrix of the committed inputs: the embedded fixtures and
-// section index, and the record of each target under recordDir
-// (<target>.jsonl), in the order given (the column order). A target with no
-// record yet is left out, so a fresh project can render before its first
-// `make matrix`.
-func Load(recordDir string, targets []string) (*Matrix, error) {
+// Inputs are the committed things a matrix is made of.
+type Inputs struct {
+	Cases []*fixtures.Case
+	Index *sections.Index
+	Runs  []*reports.Run
+}
+
+// LoadInputs reads the embedded fixtures and section index, and the record
+// of each target under recordDir (<target>.jsonl), in the order given (the
+// column order). A target with no record yet is left out, so a fresh
+// project can render before its first `make matrix`.
+func LoadInputs(recordDir string, targets []string) (*Inputs, error) {
 	cases, err := fixtures.All()
 	if err != nil {
 		return nil, err
@@ -24,9 +30,28 @@ func Load(recordDir string, targets []string) (*Matrix, error) {
 	if err != nil {
 		return nil, err
 	}
+	runs, err := LoadRecords(recordDir, targets)
+	if err != nil {
+		return nil, err
+	}
+	return &Inputs{Cases: cases, Index: ix, Runs: runs}, nil
+}
+
+// Load builds the matrix of the committed inputs (LoadInputs).
+func Load(recordDir string, targets []string) (*Matrix, error) {
+	in, err := LoadInputs(recordDir, targets)
+	if err != nil {
+		return nil, err
+	}
+	return Build(in.Cases, in.Runs, IndexLookup(in.Index))
+}
+
+// LoadRecords reads the record of each target under dir, in the order
+// given; a target with no record is left out.
+func LoadRecords(dir string, targets []string) ([]*reports.Run, error) {
 	var runs []*reports.Run
 	for _, name := range targets {
-		run, err := reports.ReadRecordFile(filepath.Join(recordDir, name+".jsonl"))
+		run, err := reports.ReadRecordFile(filepath.Join(dir, name+".jsonl"))
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
 		}
@@ -35,7 +60,7 @@ func Load(recordDir string, targets []string) (*Matrix, error) {
 		}
 		runs = append(runs, run)
 	}
-	return Build(cases, runs, IndexLookup(ix))
+	return runs, nil
 }
 
 // IndexLookup resolves section ids through the section index, titled as
