@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"math"
 	"os"
 )
 
@@ -13,11 +12,6 @@ import (
 // per target under reports/recorded/<target>.jsonl. It is JSON lines so a
 // diff shows one line per case that changed: the first line describes the
 // target and the run, then one line per case and profile, sorted.
-
-type recordHeader struct {
-	Target
-	Seconds float64 `json:"seconds"`
-}
 
 type recordLine struct {
 	Case    string `json:"case"`
@@ -27,16 +21,16 @@ type recordLine struct {
 	Message string `json:"message,omitempty"`
 }
 
-// WriteRecord writes run as a record. A partial run is refused: a record
-// stands for the whole suite on its target.
+// WriteRecord writes run as a record. Only a whole run is recorded (Whole):
+// a record stands for the whole suite on its target.
 func WriteRecord(w io.Writer, run *Run) error {
-	if run.Partial {
-		return fmt.Errorf("the run of %s was narrowed by a focus or label filter; record a whole run", run.Target.Name)
+	if err := run.Whole(); err != nil {
+		return fmt.Errorf("not recorded: %w", err)
 	}
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
-	h := recordHeader{Target: run.Target, Seconds: math.Round(run.Seconds*10) / 10}
-	if err := enc.Encode(h); err != nil {
+	// No wall time: a record changes only when a result does.
+	if err := enc.Encode(run.Target); err != nil {
 		return err
 	}
 	for _, r := range run.Results {
@@ -54,11 +48,9 @@ func ReadRecord(r io.Reader) (*Run, error) {
 	run := &Run{}
 	for n := 1; sc.Scan(); n++ {
 		if n == 1 {
-			var h recordHeader
-			if err := json.Unmarshal(sc.Bytes(), &h); err != nil {
+			if err := json.Unmarshal(sc.Bytes(), &run.Target); err != nil {
 				return nil, fmt.Errorf("line 1: %w", err)
 			}
-			run.Target, run.Seconds = h.Target, h.Seconds
 			continue
 		}
 		var l recordLine

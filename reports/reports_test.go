@@ -39,7 +39,7 @@ func TestRecordRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := sampleRun()
-	want.Seconds = 1.2
+	want.Seconds = 0 // not recorded: a record changes only when a result does
 	for i := range want.Results {
 		want.Results[i].Target = "node20"
 	}
@@ -77,7 +77,7 @@ func baselineFile(t *testing.T, run *Run) *Baseline {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if back.Target.Name != "node20" || !cmp.Equal(back.Statuses, b.Statuses) {
+	if back.Target.Name != "node20" || back.Target.Version != "20.20.2" || !cmp.Equal(back.Statuses, b.Statuses) {
 		t.Fatalf("baseline did not survive the file: %v", cmp.Diff(b.Statuses, back.Statuses))
 	}
 	return back
@@ -85,7 +85,7 @@ func baselineFile(t *testing.T, run *Run) *Baseline {
 
 func TestCompare(t *testing.T) {
 	base := baselineFile(t, sampleRun())
-	if d := Compare(base, sampleRun()); len(d.Regressions)+len(d.Updates) != 0 {
+	if d := Compare(base, sampleRun(), true); len(d.Regressions)+len(d.Updates) != 0 {
 		t.Fatalf("a run equal to its baseline differs: %+v", d)
 	}
 
@@ -94,7 +94,7 @@ func TestCompare(t *testing.T) {
 	run.Results[2].Status = Pass                                             // c: fail -> pass
 	run.Results = append(run.Results[:3], Result{Case: "e", Profile: "latest", Status: Fail, Reason: "new and broken"})
 	// d did not run at all.
-	d := Compare(base, run)
+	d := Compare(base, run, false)
 	want := Delta{
 		Regressions: []Change{
 			{Key: "a [latest]", Was: Pass, Now: Fail, Reason: "lane req1 differs"},
@@ -123,12 +123,56 @@ func TestCompare(t *testing.T) {
 	}
 }
 
+func TestCompareStrict(t *testing.T) {
+	full := sampleRun()
+	full.Results = append(full.Results, Result{Case: "f", Profile: "latest", Status: Pass})
+	base := baselineFile(t, full)
+	run := sampleRun()                                                           // f, which passed, did not run
+	run.Results[0].Status, run.Results[0].Reason = NotApplicable, "since 99.0.0" // a: pass -> n/a
+	run.Results[1].Status = Pass                                                 // b: divergent -> pass
+	want := Delta{
+		Regressions: []Change{
+			{Key: "a [latest]", Was: Pass, Now: NotApplicable, Reason: "since 99.0.0"},
+			{Key: "f [latest]", Was: Pass, Reason: "it did not run"},
+		},
+		Updates: []Change{{Key: "b [latest]", Was: Divergent, Now: Pass}},
+	}
+	if diff := cmp.Diff(want, Compare(base, run, true)); diff != "" {
+		t.Fatalf("strict delta (-want +got):\n%s", diff)
+	}
+	var out bytes.Buffer
+	want.Write(&out, "node20")
+	for _, s := range []string{"REGRESSION a [latest]: expected pass, now n/a: since 99.0.0", "REGRESSION f [latest]: expected pass, it did not run"} {
+		if !strings.Contains(out.String(), s) {
+			t.Errorf("the explanation lacks %q:\n%s", s, out.String())
+		}
+	}
+	if d := Compare(base, run, false); len(d.Regressions) != 0 {
+		t.Errorf("not strict: %+v", d.Regressions)
+	}
+}
+
+func TestWholeRuns(t *testing.T) {
+	crashed := sampleRun()
+	crashed.Results = append(crashed.Results, Result{Case: "BeforeSuite", Profile: SuiteProfile, Status: Fail, Reason: "failed before recording a result: not installed"})
+	nameless := sampleRun()
+	nameless.Target = Target{}
+	for name, run := range map[string]*Run{"crashed": crashed, "nameless": nameless} {
+		if err := WriteRecord(&bytes.Buffer{}, run); err == nil {
+			t.Errorf("%s: recorded", name)
+		}
+		if _, err := BaselineOf(run); err == nil {
+			t.Errorf("%s: became a baseline", name)
+		}
+	}
+}
+
 func TestCompareIgnoresProfilesNotRun(t *testing.T) {
 	full := sampleRun()
 	full.Target.Profiles = []string{"latest", "v6"}
 	full.Results = append(full.Results, Result{Case: "a", Profile: "v6", Status: Pass})
 	base := baselineFile(t, full)
-	if d := Compare(base, sampleRun()); len(d.Regressions)+len(d.Updates) != 0 {
+	if d := Compare(base, sampleRun(), true); len(d.Regressions)+len(d.Updates) != 0 {
 		t.Fatalf("a run of one profile reported the other profile's cases: %+v", d)
 	}
 }
@@ -164,7 +208,7 @@ func TestReadGinkgo(t *testing.T) {
 		Target:  Target{Name: "node20", Runtime: "node", Version: "20.20.2", Profiles: []string{"latest"}},
 		Partial: true,
 		Results: []Result{
-			{Case: "AfterSuite", Profile: "(suite)", Status: Fail, Reason: "failed before recording a result", Message: "leaked goroutines"},
+			{Case: "AfterSuite", Profile: "(suite)", Status: Fail, Reason: "failed before recording a result: leaked goroutines", Message: "leaked goroutines"},
 			{Case: "a", Profile: "latest", Status: Pass},
 			{Case: "z", Profile: "latest", Status: Fail, Reason: "r", Message: "the diff"},
 		},

@@ -39,6 +39,15 @@ type Result struct {
 	Message  string `json:"message,omitempty"` // the whole failure message (bytes sent, diff), failures only
 }
 
+// SuiteProfile marks a failure outside any case: the target would not
+// start, the suite leaked, a spec crashed before recording its result.
+const SuiteProfile = "(suite)"
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(strings.TrimSpace(s), "\n")
+	return line
+}
+
 // Key identifies a result within one target: the case and the profile.
 func (r Result) Key() string { return r.Case + " [" + r.Profile + "]" }
 
@@ -81,8 +90,17 @@ func ReadGinkgo(path string) (*Run, error) {
 	run := &Run{}
 	for _, s := range suites {
 		run.Seconds += s.RunTime.Seconds()
-		if len(s.SuiteConfig.FocusStrings) > 0 || len(s.SuiteConfig.SkipStrings) > 0 || s.SuiteConfig.LabelFilter != "" {
+		if len(s.SuiteConfig.FocusStrings) > 0 || len(s.SuiteConfig.SkipStrings) > 0 || s.SuiteConfig.LabelFilter != "" ||
+			len(s.SuiteConfig.FocusFiles) > 0 || len(s.SuiteConfig.SkipFiles) > 0 {
 			run.Partial = true
+		}
+		// Programmatic focus, an interrupt or a suite timeout fail the
+		// suite without failing a spec; keep them as failures too.
+		for _, why := range s.SpecialSuiteFailureReasons {
+			run.Results = append(run.Results, Result{Case: "suite", Profile: SuiteProfile, Status: Fail, Reason: why, Message: why})
+			if strings.Contains(why, "Focus") {
+				run.Partial = true
+			}
 		}
 		for _, sp := range s.SpecReports {
 			var got *Result
@@ -106,8 +124,8 @@ func ReadGinkgo(path string) (*Run, error) {
 					if name == "" {
 						name = sp.LeafNodeType.String()
 					}
-					run.Results = append(run.Results, Result{Case: name, Profile: "(suite)", Status: Fail,
-						Reason: "failed before recording a result", Message: sp.Failure.Message})
+					run.Results = append(run.Results, Result{Case: name, Profile: SuiteProfile, Status: Fail,
+						Reason: "failed before recording a result: " + firstLine(sp.Failure.Message), Message: sp.Failure.Message})
 				}
 				continue
 			}

@@ -28,6 +28,8 @@ func main() {
 	out := fs.String("o", "", "file to write (default: stdout)")
 	md := fs.String("md", "", "Markdown summary to write (summary; default: stdout)")
 	base := fs.String("baseline", "", "baseline to compare with (gate)")
+	strict := fs.Bool("strict", true, "gate: a case that passed and now does not (n/a, divergent, not run) is a regression too")
+	whole := fs.Bool("whole", false, "gate: refuse a run narrowed by a focus or label filter")
 	fs.Parse(os.Args[2:])
 	if *in == "" {
 		usage()
@@ -53,6 +55,14 @@ func main() {
 		if *base == "" {
 			usage()
 		}
+		if run.Target.Name == "" {
+			// The suite failed before it knew its target: say why, rather
+			// than comparing nothing.
+			for _, r := range run.Results {
+				fmt.Printf("%s: %s\n", r.Case, strings.TrimSpace(r.Message))
+			}
+			die(fmt.Errorf("%s: the suite failed before it identified its target; nothing to gate", *in))
+		}
 		b, err := reports.ReadBaselineFile(*base)
 		if err != nil {
 			die(fmt.Errorf("%w (record one with `make baseline TARGET=%s`)", err, run.Target.Name))
@@ -60,7 +70,14 @@ func main() {
 		if b.Target.Name != run.Target.Name {
 			die(fmt.Errorf("%s is the baseline of %s, the run is of %s", *base, b.Target.Name, run.Target.Name))
 		}
-		d := reports.Compare(b, run)
+		if b.Target.Version != run.Target.Version {
+			fmt.Printf("warning: the baseline was recorded on %s %s, this run is on %s %s\n",
+				b.Target.Runtime, b.Target.Version, run.Target.Runtime, run.Target.Version)
+		}
+		if run.Partial && *whole {
+			die(fmt.Errorf("the run of %s was narrowed by a focus or label filter; the gate needs the whole suite", run.Target.Name))
+		}
+		d := reports.Compare(b, run, *strict)
 		d.Write(os.Stdout, run.Target.Name)
 		if len(d.Regressions) > 0 {
 			fmt.Printf("gate: %s has %d regression(s) against %s\n", run.Target.Name, len(d.Regressions), *base)

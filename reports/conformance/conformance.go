@@ -70,8 +70,8 @@ type printer func(format string, args ...any)
 
 func writeTargets(p printer, m *matrix.Matrix) {
 	p("## Targets\n\n")
-	p("| target | runtime | version | profile | cases | %s pass | %s fail | %s divergent | %s n/a | wall time |\n", symbol[reports.Pass], symbol[reports.Fail], symbol[reports.Divergent], symbol[reports.NotApplicable])
-	p("|---|---|---|---|--:|--:|--:|--:|--:|--:|\n")
+	p("| target | runtime | version | profile | cases | %s pass | %s fail | %s divergent | %s n/a |\n", symbol[reports.Pass], symbol[reports.Fail], symbol[reports.Divergent], symbol[reports.NotApplicable])
+	p("|---|---|---|---|--:|--:|--:|--:|--:|\n")
 	for _, t := range m.Targets {
 		total := 0
 		for _, n := range t.Counts {
@@ -81,8 +81,8 @@ func writeTargets(p printer, m *matrix.Matrix) {
 		if t.RuntimeVersion != "" {
 			version = fmt.Sprintf("%s (reports Node %s)", t.RuntimeVersion, t.Version)
 		}
-		p("| %s | %s | %s | %s | %d | %d | %d | %d | %d | %.1f s |\n", t.Name, t.Runtime, version, strings.Join(t.Profiles, " "), total,
-			t.Counts[reports.Pass], t.Counts[reports.Fail], t.Counts[reports.Divergent], t.Counts[reports.NotApplicable], t.Seconds)
+		p("| %s | %s | %s | %s | %d | %d | %d | %d | %d |\n", t.Name, t.Runtime, version, strings.Join(t.Profiles, " "), total,
+			t.Counts[reports.Pass], t.Counts[reports.Fail], t.Counts[reports.Divergent], t.Counts[reports.NotApplicable])
 	}
 	p("\n")
 }
@@ -318,8 +318,13 @@ func history(sec *sections.Section) string {
 		if len(h.Added) > 0 {
 			parts = append(parts, "added in "+strings.Join(h.Added, ", "))
 		}
+		seen := map[string]bool{}
 		for _, c := range h.Changes {
-			parts = append(parts, "changed in "+strings.Join(c.Versions, ", "))
+			v := strings.Join(c.Versions, ", ")
+			if !seen[v] { // several changes can ship in one release
+				seen[v] = true
+				parts = append(parts, "changed in "+v)
+			}
 		}
 		if len(h.Deprecated) > 0 {
 			parts = append(parts, "deprecated in "+strings.Join(h.Deprecated, ", "))
@@ -345,7 +350,10 @@ func shortID(id, group string) string {
 // that are safe in a fragment except '/', which becomes '-'.
 func anchor(id string) string { return "s-" + strings.NewReplacer("/", "-", ".", "-").Replace(id) }
 
-func escapeCell(s string) string { return strings.ReplaceAll(s, "|", "\\|") }
+// escapeCell keeps text inside one Markdown table cell and out of HTML.
+func escapeCell(s string) string {
+	return strings.NewReplacer("|", "\\|", "\n", " ", "<", "&lt;", ">", "&gt;").Replace(s)
+}
 
 func firstLine(s string) string {
 	line, _, _ := strings.Cut(s, "\n")

@@ -52,7 +52,7 @@ func TestCompute(t *testing.T) {
 		}
 	}
 	if len(ps[1].Groups) != 0 {
-		t.Errorf("profile v14 has no sections in this index, got %d groups", len(ps[0].Groups))
+		t.Errorf("profile v14 has no sections in this index, got %d groups", len(ps[1].Groups))
 	}
 	if c, n := ps[2].Totals(); c != 3 || n != 5 {
 		t.Errorf("latest totals %d/%d, want 3/5", c, n)

@@ -26,8 +26,7 @@ type SectionInfo struct {
 // Target is one column: a runtime checked against one profile.
 type Target struct {
 	reports.Target
-	Seconds float64
-	Counts  map[string]int // status -> cases
+	Counts map[string]int // status -> cases
 }
 
 // Divergence is a recorded difference of some runtimes from their docs.
@@ -114,7 +113,7 @@ func Build(cases []*fixtures.Case, runs []*reports.Run, lookup func(id string) (
 		if len(run.Target.Profiles) != 1 {
 			return nil, fmt.Errorf("run of %s checked profiles %v; a matrix column is one profile", run.Target.Name, run.Target.Profiles)
 		}
-		t := Target{Target: run.Target, Seconds: run.Seconds, Counts: map[string]int{}}
+		t := Target{Target: run.Target, Counts: map[string]int{}}
 		for _, r := range run.Results {
 			c := byID[r.Case]
 			if c == nil {

@@ -90,8 +90,8 @@ type page struct {
 }
 
 type pageTarget struct {
-	Name, Runtime, Version, Profile, Seconds string
-	Counts                                   []statusCount // every status, zeros included
+	Name, Runtime, Version, Profile string
+	Counts                          []statusCount // every status, zeros included
 }
 
 type pageSection struct {
@@ -134,7 +134,7 @@ func newPage(m *Matrix, fixtureBase string) *page {
 	}
 	for _, t := range m.Targets {
 		pt := pageTarget{Name: t.Name, Runtime: t.Runtime, Version: t.ShownVersion(),
-			Profile: strings.Join(t.Profiles, ", "), Seconds: fmt.Sprintf("%.1f s", t.Seconds)}
+			Profile: strings.Join(t.Profiles, ", ")}
 		for _, s := range statusOrder(t.Counts) {
 			pt.Counts = append(pt.Counts, statusCount{infoOf(s), t.Counts[s]})
 		}
