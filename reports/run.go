@@ -43,7 +43,8 @@ type Result struct {
 // start, the suite leaked, a spec crashed before recording its result.
 const SuiteProfile = "(suite)"
 
-func firstLine(s string) string {
+// FirstLine is the first line of a message, trimmed: what fits in a list.
+func FirstLine(s string) string {
 	line, _, _ := strings.Cut(strings.TrimSpace(s), "\n")
 	return line
 }
@@ -125,7 +126,7 @@ func ReadGinkgo(path string) (*Run, error) {
 						name = sp.LeafNodeType.String()
 					}
 					run.Results = append(run.Results, Result{Case: name, Profile: SuiteProfile, Status: Fail,
-						Reason: "failed before recording a result: " + firstLine(sp.Failure.Message), Message: sp.Failure.Message})
+						Reason: "failed before recording a result: " + FirstLine(sp.Failure.Message), Message: sp.Failure.Message})
 				}
 				continue
 			}

@@ -297,7 +297,7 @@ func writeSection(p printer, in Input, m *matrix.Matrix, sec *sections.Section, 
 	for _, c := range ms.Cases {
 		for _, t := range m.Targets {
 			if r, ok := c.Results[t.Name]; ok && r.Status == reports.Fail {
-				failures = append(failures, fmt.Sprintf("- %s fails [%s](%s%s): %s", t.Name, c.ID, in.FixtureDir, c.File, firstLine(r.Reason)))
+				failures = append(failures, fmt.Sprintf("- %s fails [%s](%s%s): %s", t.Name, c.ID, in.FixtureDir, c.File, reports.FirstLine(r.Reason)))
 			}
 		}
 	}
@@ -353,9 +353,4 @@ func anchor(id string) string { return "s-" + strings.NewReplacer("/", "-", ".",
 // escapeCell keeps text inside one Markdown table cell and out of HTML.
 func escapeCell(s string) string {
 	return strings.NewReplacer("|", "\\|", "\n", " ", "<", "&lt;", ">", "&gt;").Replace(s)
-}
-
-func firstLine(s string) string {
-	line, _, _ := strings.Cut(s, "\n")
-	return line
 }
