@@ -66,13 +66,9 @@ type file struct {
 }
 
 func generate() ([]file, error) {
-	rts, err := registry.Runtimes()
+	names, err := registry.RuntimeNames()
 	if err != nil {
 		return nil, err
-	}
-	var names []string
-	for _, rt := range rts {
-		names = append(names, rt.Name)
 	}
 	in, err := matrix.LoadInputs(recordDir, names)
 	if err != nil {

@@ -61,13 +61,20 @@ func CacheDir() string {
 
 // Names lists every target name.
 func Names() []string {
-	names := []string{"ref", "custom"}
-	rs, _ := Runtimes()
+	rs, _ := RuntimeNames()
+	sort.Strings(rs)
+	return append([]string{"ref", "custom"}, rs...)
+}
+
+// RuntimeNames lists the pinned runtimes' names in file order: the columns
+// of the matrix.
+func RuntimeNames() ([]string, error) {
+	rs, err := Runtimes()
+	var names []string
 	for _, r := range rs {
 		names = append(names, r.Name)
 	}
-	sort.Strings(names[2:])
-	return names
+	return names, err
 }
 
 // Executable finds a runtime's binary, with a message saying how to get it.
