@@ -183,7 +183,7 @@ func describePattern(p fixtures.Pattern) string {
 	}
 	e.Value, e.Returned, e.Threw = Canon(p.Value), Canon(p.Returned), Canon(p.Threw)
 	s := Describe(e)
-	if e.Read != "" && !p.HasValue {
+	if e.Read != "" && !p.HasValue && !p.Missing {
 		s = "read " + p.Read + " = <any>"
 	}
 	switch p.Repeat {

@@ -52,6 +52,11 @@ func (r Run) Message(v Verdict) string {
 // equal). Segmentation invariance is checked with it: the same case sent
 // whole and byte by byte must give the same trace.
 func TraceDiff(a, b *trace.Trace) string {
+	return joinNonEmpty(laneDiffs(a, b), wireDiff(a, b))
+}
+
+// laneDiffs compares the event lanes of two traces, not the bytes.
+func laneDiffs(a, b *trace.Trace) string {
 	la, lb := Lanes(a), Lanes(b)
 	names := map[string]bool{}
 	for k := range la {
@@ -67,13 +72,31 @@ func TraceDiff(a, b *trace.Trace) string {
 			out = append(out, fmt.Sprintf("lane %s:\n%s", name, d))
 		}
 	}
-	// The bytes the server sent back must not depend on segmentation either.
+	return strings.Join(out, "\n")
+}
+
+// SplitDiff is TraceDiff for the segmentation check of one case: the bytes
+// received are compared only where the case checks them (a response check
+// in the expectation or divergence that applies), since a case that checks
+// no bytes does not pin them down.
+func SplitDiff(c *fixtures.Case, profile string, t Target, a, b *trace.Trace) string {
+	resp := expectationFor(c, profile).Response
+	if d := divergenceFor(c, t); d != nil && d.Response != nil {
+		resp = d.Response
+	}
+	if resp != nil {
+		return TraceDiff(a, b)
+	}
+	return laneDiffs(a, b)
+}
+
+func wireDiff(a, b *trace.Trace) string {
 	if a.Wire != nil && b.Wire != nil {
 		if d := cmp.Diff(splitLines(MaskWire(a.Wire.Received)), splitLines(MaskWire(b.Wire.Received))); d != "" {
-			out = append(out, "bytes received:\n"+d)
+			return "bytes received:\n" + d
 		}
 	}
-	return strings.Join(out, "\n")
+	return ""
 }
 
 func describeAll(es []trace.Entry) []string {

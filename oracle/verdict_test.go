@@ -108,3 +108,60 @@ func TestSelects(t *testing.T) {
 		t.Error("a major selector must not match by string prefix alone")
 	}
 }
+
+// A member the fixture expects to be missing is not what the runtime lacks:
+// the reason names only the members missing against the expectation.
+func TestMissingReasonSkipsExpectedMissing(t *testing.T) {
+	c, errs := fixtures.Parse("x/m.yaml", []byte(`id: m
+sections: [http/IncomingMessage/message.headers]
+profiles: [v14]
+note: test
+program:
+  calls:
+    - read: http.x
+expect:
+  - trace:
+      req1:
+        - read: headersDistinct
+          missing: true
+        - read: trailers
+          value: {}
+`))
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	tr := &trace.Trace{Events: []trace.Entry{
+		{O: "req1", Read: "headersDistinct", Missing: true},
+		{O: "req1", Read: "trailers", Value: map[string]any{"a": "1"}, HasValue: true},
+	}}
+	v := Judge(c, "v14", Target{Name: "node14", Runtime: "node", Version: "14.14.0"}, tr)
+	if v.Status != Fail || strings.Contains(v.Reason, "missing on this runtime") {
+		t.Fatalf("got %s %q, want a plain trace difference", v.Status, v.Reason)
+	}
+	if strings.Contains(v.Diff, "<any>") || !strings.Contains(v.Diff, "read headersDistinct (missing on this runtime)") {
+		t.Fatalf("the diff must show the expected missing read as missing:\n%s", v.Diff)
+	}
+}
+
+// The segmentation check compares the bytes received only where the case
+// checks bytes: a case without a response check does not pin them down.
+func TestSplitDiffComparesBytesOnlyWhenChecked(t *testing.T) {
+	withCheck, _ := fixtures.Parse("x/v.yaml", []byte(verdictCase))
+	without, errs := fixtures.Parse("y/v.yaml", []byte(strings.Replace(verdictCase, "    response:\n      status: 200\n", "", 1)))
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	node20 := Target{Name: "node20", Runtime: "node", Version: "20.20.2"}
+	a := &trace.Trace{Wire: &trace.Wire{Received: []byte("HTTP/1.1 200 OK\r\n\r\n")}}
+	b := &trace.Trace{Wire: &trace.Wire{Received: []byte("")}}
+	if d := SplitDiff(without, "latest", node20, a, b); d != "" {
+		t.Errorf("no response check, yet the bytes were compared:\n%s", d)
+	}
+	if d := SplitDiff(withCheck, "latest", node20, a, b); !strings.Contains(d, "bytes received") {
+		t.Errorf("a response check must compare the bytes; diff %q", d)
+	}
+	b.Events = []trace.Entry{{O: "req1", Ev: "end"}}
+	if d := SplitDiff(without, "latest", node20, a, b); !strings.Contains(d, "lane req1") {
+		t.Errorf("lanes are always compared; diff %q", d)
+	}
+}

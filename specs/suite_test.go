@@ -217,7 +217,7 @@ func runCase(c *fixtures.Case, profile string) {
 			continue
 		}
 		// Segmentation invariance: same trace, same bytes back, same verdict.
-		d := oracle.TraceDiff(first, tr)
+		d := oracle.SplitDiff(c, profile, targetInfo, first, tr)
 		if d == "" && v.Status != verdict.Status {
 			d = fmt.Sprintf("verdict %s under whole, %s under %s", verdict.Status, v.Status, seg.Name)
 		}

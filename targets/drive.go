@@ -76,6 +76,12 @@ func play(port int, w *fixtures.Wire, seg rawwire.Segmentation) (*trace.Wire, er
 	// A send error is not fatal: a server may answer and close before it has
 	// read everything (a 400, say); what it sent is still in the result.
 	_ = cl.Send(w.Bytes, seg)
+	if w.Responses > 0 {
+		// A keep-alive connection stays open: the case is done when its
+		// responses are in. If they never come, the deadline ends the wait
+		// and the verdict shows what did arrive.
+		cl.WaitFor(time.Now().Add(deadline), rawwire.Responses(w.Responses))
+	}
 	switch w.Then {
 	case "fin":
 		_ = cl.HalfClose()

@@ -19,7 +19,31 @@ type Error struct {
 	Name    string // TypeError, RangeError, Error
 	Code    string // ERR_...; "" when the error has none
 	Message string
+	// Props are the error's other own members a program may read, such as
+	// bytesParsed and rawPacket on a parse error (http/Server/event.clientError).
+	Props map[string]any
 }
+
+// Get implements Object: a program reads an error's members like any
+// other object's (error.code, error.bytesParsed).
+func (e *Error) Get(name string) (any, bool) {
+	switch name {
+	case "name":
+		return e.Name, true
+	case "message":
+		return e.Message, true
+	case "code":
+		if e.Code == "" {
+			return nil, false
+		}
+		return e.Code, true
+	}
+	v, ok := e.Props[name]
+	return v, ok
+}
+
+// Call implements Object: errors have no methods a program calls.
+func (e *Error) Call(string, []any) (any, error) { return nil, ErrMissing }
 
 func (e *Error) Error() string {
 	if e.Code != "" {

@@ -262,8 +262,13 @@ func (s *session) runStep(st fixtures.Step, scope map[string]any) {
 		return
 	}
 	o := s.names[obj]
-	if o == "" {
+	switch {
+	case o == "" && kindOf(obj) != "":
 		o = s.name(obj, "")
+	case o == "":
+		// An unnamed value (an event's error argument): its lane is the
+		// name it is bound to, as in the harness.
+		o = parts[0]
 	}
 	if st.Read != "" {
 		e := trace.Entry{O: o, Read: strings.Join(parts[1:], ".")}

@@ -1,0 +1,32 @@
+package rawwire
+
+import "testing"
+
+func TestCountResponses(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		in   string
+		want int
+	}{
+		{"empty", "", 0},
+		{"head only", "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n", 0},
+		{"length body", "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", 1},
+		{"two pipelined", "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokHTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n", 2},
+		{"chunked", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n", 1},
+		{"chunked, no last chunk", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n", 0},
+		{"chunked with trailers", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nX-T: 1\r\n\r\n", 1},
+		{"chunked, trailers unfinished", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nX-T: 1\r\n", 0},
+		{"interim then final", "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n", 1},
+		{"interim alone", "HTTP/1.1 100 Continue\r\n\r\n", 0},
+		{"304 has no body", "HTTP/1.1 304 Not Modified\r\nContent-Length: 10\r\n\r\n", 1},
+		{"close-delimited never counts", "HTTP/1.0 200 OK\r\n\r\nbody", 0},
+		{"garbage", "hello\r\n\r\n", 0},
+	} {
+		if got := CountResponses([]byte(tc.in)); got != tc.want {
+			t.Errorf("%s: got %d, want %d", tc.name, got, tc.want)
+		}
+	}
+	if !Responses(1)([]byte("HTTP/1.1 204 No Content\r\n\r\n")) || Responses(2)([]byte("HTTP/1.1 204 No Content\r\n\r\n")) {
+		t.Error("Responses(n) must hold from n complete responses on")
+	}
+}
