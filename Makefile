@@ -24,7 +24,7 @@ GINKGO_ARGS = $(SUITE_FLAGS) -ginkgo.junit-report=$(abspath $(OUT))/junit.xml \
               $(if $(LABELS),-ginkgo.label-filter='$(LABELS)') \
               $(if $(SEED),-ginkgo.seed=$(SEED))
 
-.PHONY: help test unit conformance gated gate baseline matrix docs coverage targets lint bench sections browser
+.PHONY: help test unit conformance gated gate baseline matrix docs coverage targets lint bench sections browser probe
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -97,6 +97,10 @@ lint: ## check every fixture, gofmt, go vet, and that generated files (section i
 
 bench: ## Go benchmarks (speed is measured here, never in timed tests)
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+probe: ## run draft or fixture files (CASES=...) on real runtimes (TARGETS=a,b) and ref; EMIT=<dir> writes drafts as fixtures
+	@test -n "$(CASES)" || { echo "make probe needs CASES='file.yaml ...'"; exit 2; }
+	$(GO) run ./cmd/nodespec-probe -ref $(if $(TARGETS),-targets $(TARGETS)) $(if $(EMIT),-emit $(EMIT)) $(CASES)
 
 sections: ## regenerate fixtures/sections/index.yaml from ../shared/docs
 	$(GO) run ./cmd/nodespec-sections

@@ -1,0 +1,322 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/nodespec/nodespec/fixtures"
+	"github.com/nodespec/nodespec/oracle"
+	"github.com/nodespec/nodespec/oracle/trace"
+)
+
+// representative is the Node release whose behaviour a profile's
+// expectation is written from; agree lists releases that must behave alike.
+var representative = map[string]string{"v6": "node6", "v14": "node14", "latest": "node20"}
+var agree = map[string][]string{"latest": {"node22", "node24", "node26"}}
+
+// emitFixture returns the draft's text with expect blocks (and divergences
+// for Bun and Deno) written from the runtimes' results.
+func emitFixture(c *fixtures.Case, text []byte, results []result) ([]byte, error) {
+	if len(c.Expect) > 0 {
+		return nil, fmt.Errorf("%s already has expect blocks; -emit writes drafts only", c.File)
+	}
+	byTarget := map[string]result{}
+	for _, r := range results {
+		byTarget[r.target] = r
+	}
+	usable := func(name string) (result, error) {
+		r, ok := byTarget[name]
+		switch {
+		case !ok:
+			return r, fmt.Errorf("no run on %s", name)
+		case r.err != nil:
+			return r, fmt.Errorf("%s: %v", name, r.err)
+		case r.splitDiff != "":
+			return r, fmt.Errorf("%s gives a different trace byte by byte; pin such a case by hand", name)
+		case len(oracle.Lanes(r.trace)["harness"]) > 0:
+			return r, fmt.Errorf("%s: the harness lane is not empty:\n%s", name, renderTrace(r.trace))
+		}
+		return r, nil
+	}
+	type block struct {
+		profiles []string
+		r        result
+	}
+	var blocks []block
+	for _, prof := range fixtures.Profiles {
+		if !slices.Contains(c.Profiles, prof) {
+			continue
+		}
+		r, err := usable(representative[prof])
+		if err != nil {
+			return nil, err
+		}
+		for _, other := range agree[prof] {
+			o, err := usable(other)
+			if err != nil {
+				return nil, err
+			}
+			if key(o) != key(r) {
+				return nil, fmt.Errorf("%s and %s differ; this needs a release range written by hand:\n%s\n%s", r.target, other, key(r), key(o))
+			}
+		}
+		if n := len(blocks); n > 0 && key(blocks[n-1].r) == key(r) {
+			blocks[n-1].profiles = append(blocks[n-1].profiles, prof)
+			continue
+		}
+		blocks = append(blocks, block{profiles: []string{prof}, r: r})
+	}
+	var sb strings.Builder
+	sb.WriteString("expect:\n")
+	for _, b := range blocks {
+		if len(blocks) == 1 {
+			sb.WriteString("  -")
+		} else {
+			fmt.Fprintf(&sb, "  - profiles: [%s]\n   ", strings.Join(b.profiles, ", "))
+		}
+		writeExpectation(&sb, b.r.trace)
+	}
+	if slices.Contains(c.Profiles, "latest") {
+		latest := byTarget["node20"]
+		var divs []result
+		for _, rt := range []string{"bun", "deno"} {
+			r, ok := byTarget[rt]
+			if !ok || r.err != nil {
+				continue
+			}
+			if key(r) == key(latest) {
+				continue
+			}
+			if _, err := usable(rt); err != nil {
+				return nil, err
+			}
+			divs = append(divs, r)
+		}
+		if len(divs) > 0 {
+			sb.WriteString("divergences:\n")
+			for i, d := range divs {
+				targets := []string{d.target}
+				if i == 0 && len(divs) == 2 && key(divs[1]) == key(d) {
+					targets = append(targets, divs[1].target)
+					divs = divs[:1]
+				}
+				fmt.Fprintf(&sb, "  - targets: [%s]\n    note: %s\n   ", strings.Join(targets, ", "), quote(divergenceNote(targets, d.trace, latest.trace)))
+				writeExpectation(&sb, withEmptyLanes(d.trace, latest.trace))
+			}
+		}
+	}
+	out := append(bytes.TrimRight(text, "\n"), '\n')
+	return append(out, sb.String()...), nil
+}
+
+// withEmptyLanes adds an empty lane to got for every lane want has and got
+// lacks: a divergence replaces only the lanes it names, so a lane the
+// runtime left empty must be named, empty.
+func withEmptyLanes(got, want *trace.Trace) *trace.Trace {
+	have := oracle.Lanes(got)
+	out := *got
+	out.Events = slices.Clone(got.Events)
+	for name := range oracle.Lanes(want) {
+		if _, ok := have[name]; !ok {
+			out.Events = append(out.Events, trace.Entry{O: name, Ev: emptyLane})
+		}
+	}
+	return &out
+}
+
+// emptyLane marks a lane to be written as `name: []`.
+const emptyLane = "\x00empty"
+
+// writeExpectation writes ` trace:` and ` response:` of one block; the
+// caller has written the "  -" (or "  - profiles: …\n   ") before it.
+func writeExpectation(sb *strings.Builder, tr *trace.Trace) {
+	lanes := oracle.Lanes(tr)
+	sb.WriteString(" trace:\n")
+	if len(lanes) == 0 {
+		// Nothing happened on any object: say so of the server.
+		sb.WriteString("      server: []\n")
+	}
+	for _, name := range slices.Sorted(mapsKeys(lanes)) {
+		if name == "harness" {
+			continue
+		}
+		if len(lanes[name]) == 1 && lanes[name][0].Ev == emptyLane {
+			fmt.Fprintf(sb, "      %s: []\n", name)
+			continue
+		}
+		fmt.Fprintf(sb, "      %s:\n", name)
+		for _, e := range lanes[name] {
+			writeEntry(sb, e)
+		}
+	}
+	if tr.Wire != nil {
+		sb.WriteString("    response:\n")
+		fmt.Fprintf(sb, "      equals: '%s'\n", strings.ReplaceAll(fixtures.Escape(oracle.MaskWire(tr.Wire.Received)), "'", "''"))
+		if tr.Wire.End == "eof" || tr.Wire.End == "reset" {
+			sb.WriteString("      closed: true\n")
+		}
+	}
+}
+
+func writeEntry(sb *strings.Builder, e trace.Entry) {
+	const in = "          "
+	switch {
+	case e.Ev != "":
+		fmt.Fprintf(sb, "        - event: %s\n", e.Ev)
+		if len(e.Args) > 0 {
+			fmt.Fprintf(sb, "%sargs: %s\n", in, yamlValue(e.Args))
+		}
+	case e.Read != "":
+		fmt.Fprintf(sb, "        - read: %s\n", e.Read)
+		if e.Missing {
+			fmt.Fprintf(sb, "%smissing: true\n", in)
+		} else {
+			fmt.Fprintf(sb, "%svalue: %s\n", in, yamlValue(e.Value))
+		}
+	case e.Call != "":
+		fmt.Fprintf(sb, "        - call: %s\n", e.Call)
+		if len(e.Args) > 0 {
+			fmt.Fprintf(sb, "%sargs: %s\n", in, yamlValue(e.Args))
+		}
+		switch {
+		case e.Missing:
+			fmt.Fprintf(sb, "%smissing: true\n", in)
+		case e.Threw != nil:
+			fmt.Fprintf(sb, "%sthrew: %s\n", in, yamlValue(e.Threw))
+		case e.HasReturned:
+			fmt.Fprintf(sb, "%sreturned: %s\n", in, yamlValue(e.Returned))
+		}
+	}
+}
+
+// yamlValue renders a trace value in flow style, printable ASCII only.
+func yamlValue(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return "null"
+	case bool:
+		return strconv.FormatBool(x)
+	case float64:
+		if x == math.Trunc(x) && math.Abs(x) < 1e15 {
+			return strconv.FormatInt(int64(x), 10)
+		}
+		return strconv.FormatFloat(x, 'g', -1, 64)
+	case int:
+		return strconv.Itoa(x)
+	case string:
+		return quote(x)
+	case []any:
+		parts := make([]string, len(x))
+		for i, e := range x {
+			parts[i] = yamlValue(e)
+		}
+		return "[" + strings.Join(parts, ", ") + "]"
+	case map[string]any:
+		keys := slices.Sorted(mapsKeys(x))
+		parts := make([]string, len(keys))
+		for i, k := range keys {
+			parts[i] = quoteKey(k) + ": " + yamlValue(x[k])
+		}
+		return "{" + strings.Join(parts, ", ") + "}"
+	}
+	return quote(fmt.Sprint(v))
+}
+
+// quote writes a string single-quoted when it is printable ASCII, else
+// double-quoted with escapes (FORMAT.md: fixtures are printable ASCII).
+func quote(s string) string {
+	plain := true
+	for _, r := range s {
+		if r < 0x20 || r > 0x7e {
+			plain = false
+			break
+		}
+	}
+	if plain {
+		return "'" + strings.ReplaceAll(s, "'", "''") + "'"
+	}
+	var sb strings.Builder
+	sb.WriteByte('"')
+	for _, r := range s {
+		switch {
+		case r == '"' || r == '\\':
+			sb.WriteByte('\\')
+			sb.WriteRune(r)
+		case r >= 0x20 && r <= 0x7e:
+			sb.WriteRune(r)
+		case r <= 0xff:
+			fmt.Fprintf(&sb, "\\x%02x", r)
+		case r <= 0xffff:
+			fmt.Fprintf(&sb, "\\u%04x", r)
+		default:
+			fmt.Fprintf(&sb, "\\U%08x", r)
+		}
+	}
+	sb.WriteByte('"')
+	return sb.String()
+}
+
+func quoteKey(k string) string {
+	for _, r := range k {
+		if !(r == '$' || r == '-' || r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
+			return quote(k)
+		}
+	}
+	if k == "" || k[0] >= '0' && k[0] <= '9' || k[0] == '-' {
+		return quote(k)
+	}
+	return k
+}
+
+// divergenceNote says, in one line, where a runtime differs from Node 20-26.
+func divergenceNote(targets []string, got, want *trace.Trace) string {
+	who := strings.Join(targets, " and ")
+	gl, wl := oracle.Lanes(got), oracle.Lanes(want)
+	names := map[string]bool{}
+	for k := range gl {
+		names[k] = true
+	}
+	for k := range wl {
+		names[k] = true
+	}
+	for _, name := range slices.Sorted(mapsKeys(names)) {
+		g, w := describeLane(gl[name]), describeLane(wl[name])
+		if g != w {
+			return clip(fmt.Sprintf("%s: %s gives [%s] where Node 20-26 gives [%s].", who, name, g, w))
+		}
+	}
+	if got.Wire != nil && want.Wire != nil {
+		return clip(fmt.Sprintf("%s answers '%s' where Node 20-26 answers '%s'.", who,
+			firstLine(got.Wire.Received), firstLine(want.Wire.Received)))
+	}
+	return who + " differs from Node 20-26."
+}
+
+func describeLane(es []trace.Entry) string {
+	var parts []string
+	for _, e := range es {
+		parts = append(parts, oracle.Describe(e))
+	}
+	return strings.Join(parts, "; ")
+}
+
+func firstLine(b []byte) string {
+	if i := bytes.Index(b, []byte("\r\n")); i >= 0 {
+		b = b[:i]
+	}
+	if len(b) == 0 {
+		return "(nothing)"
+	}
+	return fixtures.Escape(b)
+}
+
+func clip(s string) string {
+	if len(s) > 300 {
+		return s[:297] + "..."
+	}
+	return s
+}
