@@ -177,8 +177,11 @@ func describeSections(prefix string) {
 // random points; the random seed derives from Ginkgo's --seed and the case
 // id, so a failure names a seed that reproduces it.
 func segmentations(c *fixtures.Case) []rawwire.Segmentation {
-	if c.Wire == nil {
+	switch {
+	case c.Wire == nil:
 		return []rawwire.Segmentation{{Name: "none"}}
+	case c.Wire.Whole:
+		return []rawwire.Segmentation{rawwire.Whole()}
 	}
 	h := fnv.New64a()
 	h.Write([]byte(c.ID))

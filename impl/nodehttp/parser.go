@@ -1,20 +1,43 @@
 package nodehttp
 
 import (
-	"bytes"
 	"slices"
-	"strconv"
 	"strings"
 )
 
-// ParseError is a request the parser rejects; Code is the name the error
-// carries on 'clientError' (the HPE_* names Node's parser reports).
+// ParseError is a request the parser rejects. Code is the name the error
+// carries on 'clientError' (the HPE_* names Node's parsers report) and
+// Reason the text after "Parse Error: " (Node 6 gives no reason).
+//
+// BytesParsed and RawPacket are what Node attaches to the error
+// (http/Server/event.clientError): the offset of the offending byte inside
+// the chunk being parsed, and that chunk. Both depend on how the bytes
+// arrived, which is why a case that reads them runs unsplit only.
 type ParseError struct {
-	Code   string
-	Reason string
+	Code        string
+	Reason      string
+	Era         Era
+	BytesParsed int
+	RawPacket   []byte
 }
 
-func (e *ParseError) Error() string { return "Parse Error: " + e.Reason }
+func (e *ParseError) Error() string {
+	if e.Era == EraV6 || e.Reason == "" {
+		return "Parse Error" // Node 6's parse errors carry no reason
+	}
+	return "Parse Error: " + e.Reason
+}
+
+// Era is which generation of Node's request parser a profile behaves like.
+// The docs say almost nothing about parsing, so everything that differs by
+// era here was observed on the releases (node 6.17.1, 14.14.0, 20-26).
+type Era int
+
+const (
+	EraV6     Era = iota // Node 6: lenient, terse errors
+	EraV14               // Node 14: lenient line endings and names, stricter framing
+	EraLatest            // Node 20-26: strict everywhere
+)
 
 // Head is a parsed request line and header block.
 type Head struct {
@@ -31,32 +54,72 @@ type parserHandler interface {
 	onComplete(rawTrailers []string)
 }
 
-// parser is a strict HTTP/1.x request parser. It buffers until a syntactic
-// unit (head, chunk-size line, trailer block) is complete and then decides
-// on it whole, so its results cannot depend on how the bytes were segmented.
+type pstate int
+
+const (
+	sStart pstate = iota
+	sMethod
+	sURLStart
+	sURL
+	sVersion
+	sMajor
+	sDot
+	sMinor
+	sVersionEnd
+	sReqLineLF
+	sLineStart // start of a header (or trailer) line
+	sName
+	sValueStart
+	sValue
+	sValueLF
+	sHeadEndLF
+	sBody
+	sChunkSize
+	sChunkSizeWS
+	sChunkExt
+	sChunkSizeLF
+	sChunkData
+	sChunkDataCR
+	sChunkDataLF
+	sClosed // latest: after a message that closes the connection
+	sError
+)
+
+// parser is an HTTP/1.x request parser that reads byte by byte, so it
+// rejects a request at the offending byte, whatever else is still to come,
+// and its results cannot depend on how the bytes were segmented (only
+// BytesParsed, which Node counts per chunk, does).
 type parser struct {
+	era     Era
 	methods []string
 	maxHead int
 	h       parserHandler
 
-	buf   []byte
-	state int // stateHead, stateBody, stateChunkSize, stateChunkData, stateChunkEnd, stateTrailers, stateError
-	left  int64
+	state pstate
 	err   *ParseError
+
+	// the message being parsed
+	method, url, version []byte
+	major, minor         int
+	name, value          []byte
+	raw                  []string
+	firstLine            bool // the next header line is the first after the start line
+	trailers             bool
+	headBytes            int
+	clSeen, teSeen       bool
+	length               int64
+	chunked, teInvalid   bool
+	teChunkedSeen        bool
+	closeAfter           bool // the message asks to close the connection
+	left                 int64
+	chunkSize            uint64
+	chunkDigits          int
+	rawTrailers          []string
+	stopped              bool // the server refused the request and reads no more
 }
 
-const (
-	stateHead = iota
-	stateBody
-	stateChunkSize
-	stateChunkData
-	stateChunkEnd
-	stateTrailers
-	stateError
-)
-
-func newParser(methods []string, maxHead int, h parserHandler) *parser {
-	return &parser{methods: methods, maxHead: maxHead, h: h}
+func newParser(era Era, methods []string, maxHead int, h parserHandler) *parser {
+	return &parser{era: era, methods: methods, maxHead: maxHead, h: h}
 }
 
 // Execute consumes b; it returns the first error (and then refuses all input).
@@ -64,200 +127,650 @@ func (p *parser) Execute(b []byte) *ParseError {
 	if p.err != nil {
 		return p.err
 	}
-	p.buf = append(p.buf, b...)
-	for p.err == nil && p.step() {
+	for i := 0; i < len(b) && p.err == nil && !p.stopped; {
+		n := p.step(b, i)
+		if p.err != nil {
+			p.err.BytesParsed, p.err.RawPacket = i, append([]byte(nil), b...)
+			break
+		}
+		i += n
 	}
 	return p.err
 }
 
-func (p *parser) fail(code, reason string) bool {
-	p.err = &ParseError{Code: code, Reason: reason}
-	p.state = stateError
-	return false
+// Finish is the end of the input (the peer half-closed). A request cut off
+// anywhere after its first byte is an error; nothing, or empty lines, or
+// the end of a message that closed the connection, is not.
+func (p *parser) Finish() *ParseError {
+	if p.err != nil || p.stopped {
+		return nil
+	}
+	switch p.state {
+	case sStart, sClosed:
+		return nil
+	}
+	p.fail("HPE_INVALID_EOF_STATE", "") // every release says just "Parse Error" here
+	return p.err
 }
 
-// step makes one unit of progress; false when it needs more bytes.
-func (p *parser) step() bool {
-	switch p.state {
-	case stateHead:
-		end := bytes.Index(p.buf, []byte("\r\n\r\n"))
-		if end < 0 {
-			if len(p.buf) > p.maxHead {
-				return p.fail("HPE_HEADER_OVERFLOW", "Header overflow")
-			}
-			return false
-		}
-		if end+4 > p.maxHead {
+func (p *parser) fail(code, reason string) int {
+	p.err = &ParseError{Code: code, Reason: reason, Era: p.era}
+	p.state = sError
+	return 0
+}
+
+// by era: pick the v6, v14 or latest value.
+func (p *parser) by(v6, v14, latest string) string {
+	switch p.era {
+	case EraV6:
+		return v6
+	case EraV14:
+		return v14
+	}
+	return latest
+}
+
+func isTokenChar(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0
+}
+
+func isHex(c byte) (uint64, bool) {
+	switch {
+	case c >= '0' && c <= '9':
+		return uint64(c - '0'), true
+	case c >= 'a' && c <= 'f':
+		return uint64(c-'a') + 10, true
+	case c >= 'A' && c <= 'F':
+		return uint64(c-'A') + 10, true
+	}
+	return 0, false
+}
+
+// step consumes the byte at b[i] (or a run of body bytes) and returns how
+// many bytes it used; on an error it sets p.err.
+func (p *parser) step(b []byte, i int) int {
+	c := b[i]
+	if p.state < sBody || p.trailers && p.state < sBody {
+		p.headBytes++
+		if p.headBytes > p.maxHead {
 			return p.fail("HPE_HEADER_OVERFLOW", "Header overflow")
 		}
-		head := string(p.buf[:end])
-		p.buf = p.buf[end+4:]
-		return p.head(head)
-	case stateBody:
-		return p.body(func() { p.complete(nil) })
-	case stateChunkSize:
-		i := bytes.Index(p.buf, []byte("\r\n"))
-		if i < 0 {
-			return false
+	}
+	switch p.state {
+	case sStart:
+		if c == '\r' || c == '\n' {
+			p.headBytes = 0
+			return 1 // empty lines before a request are skipped (every era)
 		}
-		line := string(p.take(i + 2)[:i])
-		sizeText, _, _ := strings.Cut(line, ";") // chunk extensions are allowed and ignored
-		size, err := strconv.ParseInt(strings.TrimRight(sizeText, " \t"), 16, 64)
-		if err != nil || size < 0 || sizeText == "" {
+		p.reset()
+		p.state = sMethod
+		return p.method1(c)
+	case sMethod:
+		return p.method1(c)
+	case sURLStart:
+		if c == ' ' {
+			return 1 // more spaces before the target are skipped
+		}
+		p.state = sURL
+		return p.url1(c)
+	case sURL:
+		return p.url1(c)
+	case sVersion:
+		return p.version1(c)
+	case sMajor:
+		if c < '0' || c > '9' {
+			return p.fail("HPE_INVALID_VERSION", "Invalid major version")
+		}
+		p.major, p.state = int(c-'0'), sDot
+		return 1
+	case sDot:
+		if c != '.' {
+			return p.fail("HPE_INVALID_VERSION", "Expected dot")
+		}
+		p.state = sMinor
+		return 1
+	case sMinor:
+		if c < '0' || c > '9' {
+			return p.fail("HPE_INVALID_VERSION", "Invalid minor version")
+		}
+		p.minor, p.state = int(c-'0'), sVersionEnd
+		if p.era == EraLatest && !slices.Contains([]int{9, 10, 11, 20}, p.major*10+p.minor) {
+			return p.fail("HPE_INVALID_VERSION", "Invalid HTTP version")
+		}
+		return 1
+	case sVersionEnd:
+		switch {
+		case c == '\r':
+			p.state = sReqLineLF
+		case c == '\n' && p.era != EraLatest:
+			p.startHeaders()
+		default:
+			return p.fail("HPE_INVALID_VERSION", "Expected CRLF after version")
+		}
+		return 1
+	case sReqLineLF:
+		if c != '\n' {
+			return p.fail(p.by("HPE_LF_EXPECTED", "HPE_INVALID_VERSION", "HPE_STRICT"), "Expected CRLF after version")
+		}
+		p.startHeaders()
+		return 1
+	case sLineStart:
+		return p.lineStart(c)
+	case sName:
+		return p.name1(c)
+	case sValueStart:
+		if c == ' ' || c == '\t' {
+			return 1
+		}
+		p.state = sValue
+		return p.value1(c)
+	case sValue:
+		return p.value1(c)
+	case sValueLF:
+		if c != '\n' {
+			return p.fail("HPE_LF_EXPECTED", "Missing expected LF after header value")
+		}
+		return p.endLine()
+	case sHeadEndLF:
+		if c != '\n' && p.era == EraLatest {
+			return p.fail("HPE_STRICT", "Expected LF after headers")
+		}
+		// Node 6 and 14 take any byte after the final CR as its LF.
+		p.endHead()
+		return 1
+	case sBody:
+		n := int(min(int64(len(b)-i), p.left))
+		p.h.onBody(append([]byte(nil), b[i:i+n]...))
+		p.left -= int64(n)
+		if p.left == 0 {
+			p.complete(nil)
+		}
+		return n
+	case sChunkSize:
+		return p.chunkSize1(c)
+	case sChunkSizeWS:
+		switch c {
+		case ' ', '\t':
+			return 1
+		case ';':
+			p.state = sChunkExt
+			return 1
+		case '\r':
+			p.state = sChunkSizeLF
+			return 1
+		}
+		return p.fail("HPE_INVALID_CHUNK_SIZE", "Invalid character in chunk size")
+	case sChunkExt:
+		switch c {
+		case '\r':
+			p.state = sChunkSizeLF
+		case '\n':
+			if p.era == EraLatest {
+				return p.fail("HPE_CR_EXPECTED", "Missing expected CR after chunk extension")
+			}
+			p.chunkLine()
+		}
+		return 1
+	case sChunkSizeLF:
+		if c != '\n' {
+			return p.fail(p.by("HPE_INVALID_CHUNK_SIZE", "HPE_INVALID_CHUNK_SIZE", "HPE_STRICT"), p.by("", "Invalid character in chunk size", "Expected LF after chunk size"))
+		}
+		p.chunkLine()
+		return 1
+	case sChunkData:
+		n := int(min(int64(len(b)-i), p.left))
+		p.h.onBody(append([]byte(nil), b[i:i+n]...))
+		p.left -= int64(n)
+		if p.left == 0 {
+			p.state = sChunkDataCR
+		}
+		return n
+	case sChunkDataCR:
+		switch {
+		case c == '\r':
+			p.state = sChunkDataLF
+			return 1
+		case p.era != EraLatest:
 			return p.fail("HPE_INVALID_CHUNK_SIZE", "Invalid character in chunk size")
+		case c == '\n':
+			return p.fail("HPE_CR_EXPECTED", "Missing expected CR after chunk data")
 		}
-		if size == 0 {
-			p.state = stateTrailers
-		} else {
-			p.left, p.state = size, stateChunkData
+		return p.fail("HPE_STRICT", "Expected LF after chunk data")
+	case sChunkDataLF:
+		if c != '\n' {
+			return p.fail(p.by("HPE_INVALID_CHUNK_SIZE", "HPE_INVALID_CHUNK_SIZE", "HPE_STRICT"), p.by("", "Invalid character in chunk size", "Expected LF after chunk data"))
 		}
-		return true
-	case stateChunkData:
-		return p.body(func() { p.state = stateChunkEnd })
-	case stateChunkEnd:
-		if len(p.buf) < 2 {
-			return false
+		p.state, p.chunkSize, p.chunkDigits = sChunkSize, 0, 0
+		return 1
+	case sClosed:
+		if c == '\r' || c == '\n' {
+			return 1
 		}
-		if !bytes.Equal(p.take(2), []byte("\r\n")) {
-			return p.fail("HPE_STRICT", "Expected CRLF after chunk")
-		}
-		p.state = stateChunkSize
-		return true
-	case stateTrailers:
-		if bytes.HasPrefix(p.buf, []byte("\r\n")) {
-			p.take(2)
-			p.complete([]string{})
-			return true
-		}
-		end := bytes.Index(p.buf, []byte("\r\n\r\n"))
-		if end < 0 {
-			return false
-		}
-		block := string(p.take(end + 4)[:end])
-		raw, ok := p.fields(strings.Split(block, "\r\n"))
-		if !ok {
-			return false
-		}
-		p.complete(raw)
-		return true
+		return p.fail("HPE_CLOSED_CONNECTION", "Data after `Connection: close`")
 	}
-	return false
+	return p.fail("HPE_INTERNAL", "parser in a bad state")
 }
 
-// body passes on what is buffered of the p.left body bytes still due (a
-// Content-Length body or one chunk's data) and calls done when none are left.
-func (p *parser) body(done func()) bool {
-	if len(p.buf) == 0 {
-		return false
+var rtspMethods = []string{"ANNOUNCE", "DESCRIBE", "FLUSH", "GET_PARAMETER", "PAUSE", "PLAY", "PLAY_NOTIFY",
+	"RECORD", "REDIRECT", "SETUP", "SET_PARAMETER", "TEARDOWN"}
+
+func (p *parser) reset() {
+	*p = parser{era: p.era, methods: p.methods, maxHead: p.maxHead, h: p.h, headBytes: p.headBytes}
+}
+
+// method1 takes a byte of the method: it must keep the method a prefix of a
+// known one, and a known method must be followed by a space.
+func (p *parser) method1(c byte) int {
+	known := p.methods
+	if p.era == EraLatest {
+		known = append(slices.Clip(known), "PRI") // the HTTP/2 preface is recognised, then refused
 	}
-	n := min(int64(len(p.buf)), p.left)
-	p.h.onBody(p.take(int(n)))
-	p.left -= n
-	if p.left == 0 {
-		done()
-	}
-	return true
-}
-
-func (p *parser) take(n int) []byte {
-	out := append([]byte(nil), p.buf[:n]...)
-	p.buf = p.buf[n:]
-	return out
-}
-
-func (p *parser) complete(rawTrailers []string) {
-	p.state = stateHead
-	p.h.onComplete(rawTrailers)
-}
-
-// head parses the request line and headers, then picks the body framing.
-func (p *parser) head(text string) bool {
-	lines := strings.Split(text, "\r\n")
-	parts := strings.Split(lines[0], " ")
-	if len(parts) != 3 {
+	if c == ' ' {
+		if len(p.method) > 0 && slices.Contains(known, string(p.method)) {
+			p.state = sURLStart
+			return 1
+		}
 		return p.fail("HPE_INVALID_METHOD", "Invalid method encountered")
 	}
-	method, target, version := parts[0], parts[1], parts[2]
-	if !slices.Contains(p.methods, method) {
-		return p.fail("HPE_INVALID_METHOD", "Invalid method encountered")
+	next := string(append(p.method, c))
+	prefixes := known
+	if p.era == EraLatest {
+		// Node 20+ also match the RTSP method names while reading a method
+		// (observed: "FOO" fails at its second byte, as FLUSH begins with
+		// F). What a complete RTSP method does is not pinned here; ref
+		// refuses it where its name ends.
+		prefixes = append(slices.Clip(known), rtspMethods...)
 	}
-	if target == "" {
-		return p.fail("HPE_INVALID_URL", "Invalid URL")
-	}
-	for i := 0; i < len(target); i++ {
-		if c := target[i]; c <= 0x20 || c == 0x7f {
-			return p.fail("HPE_INVALID_URL", "Invalid URL")
+	for _, m := range prefixes {
+		if strings.HasPrefix(m, next) {
+			p.method = append(p.method, c)
+			return 1
 		}
 	}
-	if len(version) != 8 || !strings.HasPrefix(version, "HTTP/") || version[6] != '.' ||
-		version[5] < '0' || version[5] > '9' || version[7] < '0' || version[7] > '9' {
-		return p.fail("HPE_INVALID_VERSION", "Invalid HTTP version")
+	if len(p.method) > 0 && slices.Contains(known, string(p.method)) {
+		return p.fail("HPE_INVALID_METHOD", "Expected space after method")
 	}
-	h := &Head{Method: method, URL: target, Major: int(version[5] - '0'), Minor: int(version[7] - '0')}
-	raw, ok := p.fields(lines[1:])
-	if !ok {
-		return false
-	}
-	h.Raw = raw
+	return p.fail("HPE_INVALID_METHOD", "Invalid method encountered")
+}
 
-	chunked, length, hasLength := false, int64(0), false
-	for i := 0; i < len(raw); i += 2 {
-		switch strings.ToLower(raw[i]) {
-		case "transfer-encoding":
-			codings := strings.Split(strings.ToLower(raw[i+1]), ",")
-			chunked = strings.TrimSpace(codings[len(codings)-1]) == "chunked"
-		case "content-length":
-			n, err := strconv.ParseInt(raw[i+1], 10, 64)
-			if err != nil || n < 0 || raw[i+1][0] == '+' {
-				return p.fail("HPE_INVALID_CONTENT_LENGTH", "Invalid character in Content-Length")
-			}
-			if hasLength && n != length {
-				return p.fail("HPE_UNEXPECTED_CONTENT_LENGTH", "Duplicate Content-Length")
-			}
-			length, hasLength = n, true
+// url1 takes a byte of the request target.
+func (p *parser) url1(c byte) int {
+	switch c {
+	case ' ':
+		if err := p.urlDone(); err != 0 {
+			return 0
 		}
-	}
-	if chunked && hasLength {
-		return p.fail("HPE_UNEXPECTED_CONTENT_LENGTH", "Content-Length can't be present with Transfer-Encoding")
-	}
-	if err := p.h.onHead(h); err != nil {
-		return false
+		p.state = sVersion
+		return 1
+	case '\r', '\n':
+		// No version: an HTTP/0.9 request line. It has no headers and
+		// closes the connection.
+		if err := p.urlDone(); err != 0 {
+			return 0
+		}
+		// Headers still follow, as with any request line.
+		p.major, p.minor = 0, 9
+		if c == '\r' {
+			p.state = sReqLineLF
+			return 1
+		}
+		p.startHeaders()
+		return 1
 	}
 	switch {
-	case chunked:
-		p.state = stateChunkSize
-	case length > 0:
-		p.state, p.left = stateBody, length
+	case c == '\t':
+		if p.era == EraLatest {
+			return p.fail("HPE_INVALID_URL", "Invalid characters in url")
+		}
+	case c < 0x20 || c == 0x7f:
+		return p.fail("HPE_INVALID_URL", "Invalid char in url path")
+	case c >= 0x80 && p.era == EraLatest:
+		return p.fail("HPE_INVALID_URL", "Invalid char in url path")
+	}
+	p.url = append(p.url, c)
+	// The first byte picks the form: origin (/), asterisk (*), or a scheme
+	// (absolute form); CONNECT takes an authority.
+	if string(p.method) == "CONNECT" || len(p.url) == 0 {
+		return 1
+	}
+	switch p.url[0] {
+	case '/', '*':
+		return 1
+	}
+	return p.schemeByte()
+}
+
+// schemeByte checks an absolute-form target as it grows: letters, then
+// "://".
+func (p *parser) schemeByte() int {
+	u := p.url
+	colon := strings.IndexByte(string(u), ':')
+	if colon < 0 {
+		c := u[len(u)-1]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
+			return p.fail("HPE_INVALID_URL", "Invalid characters in url")
+		}
+		return 1
+	}
+	rest := string(u[colon:])
+	if len(rest) <= 3 && !strings.HasPrefix("://", rest) {
+		return p.fail("HPE_INVALID_URL", "Unexpected char in url schema")
+	}
+	return 1
+}
+
+// urlDone checks a complete target; non-zero when it failed.
+func (p *parser) urlDone() int {
+	if len(p.url) == 0 {
+		p.fail("HPE_INVALID_URL", "Invalid URL")
+		return 1
+	}
+	if string(p.method) != "CONNECT" && p.url[0] != '/' && p.url[0] != '*' {
+		u := string(p.url)
+		colon := strings.IndexByte(u, ':')
+		if colon < 0 || !strings.HasPrefix(u[colon:], "://") {
+			p.fail("HPE_INVALID_URL", "Invalid characters in url")
+			return 1
+		}
+	}
+	return 0
+}
+
+// version1 takes a byte of the protocol name before the version digits.
+func (p *parser) version1(c byte) int {
+	p.version = append(p.version, c)
+	v := string(p.version)
+	names := []string{"HTTP/"}
+	switch p.era {
+	case EraV14:
+		names = append(names, "ICE/")
+	case EraLatest:
+		names = append(names, "RTSP/", "ICE/")
+	}
+	for _, n := range names {
+		if v == n {
+			if n == "ICE/" && string(p.method) != "SOURCE" {
+				return p.fail("HPE_INVALID_CONSTANT", "Expected SOURCE method for ICE/x.x request")
+			}
+			p.state = sMajor
+			return 1
+		}
+		if strings.HasPrefix(n, v) {
+			return 1
+		}
+	}
+	if p.era == EraV6 && len(v) > 1 && v[0] == 'H' {
+		return p.fail("HPE_INVALID_VERSION", "")
+	}
+	return p.fail("HPE_INVALID_CONSTANT", p.by("", "Expected HTTP/", "Expected HTTP/, RTSP/ or ICE/"))
+}
+
+func (p *parser) startHeaders() {
+	p.state, p.firstLine = sLineStart, true
+}
+
+// lineStart takes the first byte of a header (or trailer) line.
+func (p *parser) lineStart(c byte) int {
+	first := p.firstLine
+	p.firstLine = false
+	switch c {
+	case '\r':
+		p.state = sHeadEndLF
+		return 1
+	case '\n':
+		if p.era == EraLatest {
+			return p.fail("HPE_INVALID_HEADER_TOKEN", "Invalid header field char")
+		}
+		p.endHead()
+		return 1
+	case ' ', '\t':
+		switch {
+		case p.era == EraLatest && first && !p.trailers:
+			return p.fail("HPE_UNEXPECTED_SPACE", "Unexpected space after start line")
+		case p.era == EraLatest:
+			return p.fail("HPE_INVALID_HEADER_TOKEN", "Unexpected whitespace after header value")
+		case first && !p.trailers:
+			// Node 6 and 14: a leading space starts a name (" X").
+			p.name = append(p.name[:0], c)
+			p.state = sName
+			return 1
+		}
+		// obs-fold: the line continues the previous value; the line break
+		// goes and the first blank of the new line stays.
+		p.reopenLast()
+		p.value = append(p.value, c)
+		p.state = sValueStart
+		return 1
+	}
+	p.name = p.name[:0]
+	p.state = sName
+	return p.name1(c)
+}
+
+// reopenLast takes the last header back into name/value so a folded line
+// can continue it.
+func (p *parser) reopenLast() {
+	list := &p.raw
+	if p.trailers {
+		list = &p.rawTrailers
+	}
+	n := len(*list)
+	p.name = []byte((*list)[n-2])
+	p.value = []byte((*list)[n-1])
+	*list = (*list)[:n-2]
+}
+
+func (p *parser) name1(c byte) int {
+	switch {
+	case c == ':':
+		if len(p.name) == 0 && p.era != EraV14 {
+			return p.fail("HPE_INVALID_HEADER_TOKEN", "Invalid header token")
+		}
+		p.value = p.value[:0]
+		p.state = sValueStart
+		return 1
+	case isTokenChar(c):
+	case c == ' ' && p.era != EraLatest:
+		// Node 6 and 14 keep a space inside or at the end of a name.
+	default:
+		return p.fail("HPE_INVALID_HEADER_TOKEN", "Invalid header token")
+	}
+	p.name = append(p.name, c)
+	return 1
+}
+
+func (p *parser) value1(c byte) int {
+	switch {
+	case c == '\r':
+		p.state = sValueLF
+		return 1
+	case c == '\n':
+		if p.era == EraLatest {
+			return p.fail("HPE_CR_EXPECTED", "Missing expected CR after header value")
+		}
+		return p.endLine()
+	case c < 0x20 && c != '\t' || c == 0x7f:
+		return p.fail("HPE_INVALID_HEADER_TOKEN", "Invalid header value char")
+	}
+	p.value = append(p.value, c)
+	return 1
+}
+
+// endLine stores a complete header line and checks framing headers.
+func (p *parser) endLine() int {
+	value := string(p.value)
+	if p.era != EraV6 {
+		value = strings.TrimRight(value, " \t") // Node 6 keeps trailing blanks
+	}
+	name, value := latin1(string(p.name)), latin1(value)
+	p.state = sLineStart
+	if p.trailers {
+		p.rawTrailers = append(p.rawTrailers, name, value)
+		return 1
+	}
+	p.raw = append(p.raw, name, value)
+	switch strings.ToLower(name) {
+	case "content-length":
+		return p.contentLength(value)
+	case "transfer-encoding":
+		return p.transferEncoding(value)
+	}
+	return 1
+}
+
+func (p *parser) contentLength(v string) int {
+	if p.era == EraLatest && p.teSeen {
+		return p.fail("HPE_INVALID_CONTENT_LENGTH", "Content-Length can't be present with Transfer-Encoding")
+	}
+	if p.clSeen && p.length != 0 {
+		// A second Content-Length is refused, except after one of 0 (seen on
+		// every release: 0 then 0 passes, 5 then 5 does not).
+		return p.fail("HPE_UNEXPECTED_CONTENT_LENGTH", "Duplicate Content-Length")
+	}
+	if v == "" {
+		if p.era == EraV6 {
+			return 1 // Node 6 reads an empty Content-Length as none
+		}
+		return p.fail("HPE_INVALID_CONTENT_LENGTH", "Empty Content-Length")
+	}
+	var n int64
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if c < '0' || c > '9' {
+			return p.fail("HPE_INVALID_CONTENT_LENGTH", "Invalid character in Content-Length")
+		}
+		if n > (1<<63-1-int64(c-'0'))/10 {
+			return p.fail("HPE_INVALID_CONTENT_LENGTH", "Content-Length overflow")
+		}
+		n = n*10 + int64(c-'0')
+	}
+	p.clSeen, p.length = true, n
+	return 1
+}
+
+func (p *parser) transferEncoding(v string) int {
+	if p.era == EraLatest && p.clSeen {
+		return p.fail("HPE_INVALID_TRANSFER_ENCODING", "Transfer-Encoding can't be present with Content-Length")
+	}
+	p.teSeen = true
+	codings := strings.Split(strings.ToLower(v), ",")
+	for i := range codings {
+		codings[i] = strings.TrimSpace(codings[i])
+	}
+	last := codings[len(codings)-1] == "chunked"
+	if p.era == EraV6 {
+		// Node 6 decodes chunks only when the value is exactly chunked.
+		p.chunked = len(codings) == 1 && last
+		return 1
+	}
+	if p.era == EraLatest {
+		for _, cd := range codings {
+			if p.teChunkedSeen {
+				return p.fail("HPE_INVALID_TRANSFER_ENCODING", "Invalid `Transfer-Encoding` header value")
+			}
+			if cd == "chunked" {
+				p.teChunkedSeen = true
+			}
+		}
+	}
+	p.chunked = last
+	return 1
+}
+
+// endHead runs when the blank line after the headers (or trailers) arrived.
+func (p *parser) endHead() {
+	if p.trailers {
+		p.complete(p.rawTrailers)
+		return
+	}
+	if p.era == EraV14 && p.teSeen && p.clSeen {
+		p.fail("HPE_UNEXPECTED_CONTENT_LENGTH", "Content-Length can't be present with Transfer-Encoding")
+		return
+	}
+	if p.era == EraV6 && p.chunked && p.clSeen {
+		p.fail("HPE_UNEXPECTED_CONTENT_LENGTH", "Content-Length can't be present with Transfer-Encoding")
+		return
+	}
+	if p.era == EraLatest && string(p.method) == "PRI" {
+		p.fail("HPE_PAUSED_H2_UPGRADE", "Pause on PRI/Upgrade")
+		return
+	}
+	h := &Head{Method: string(p.method), URL: latin1(string(p.url)), Major: p.major, Minor: p.minor, Raw: p.raw}
+	if h.Raw == nil {
+		h.Raw = []string{}
+	}
+	p.closeAfter = !keepAlive(h)
+	if err := p.h.onHead(h); err != nil {
+		p.state, p.stopped = sError, true // refused by the server: read no further
+		return
+	}
+	if p.err != nil {
+		return
+	}
+	switch {
+	case p.teSeen && !p.chunked && p.era != EraV6:
+		p.fail("HPE_INVALID_TRANSFER_ENCODING", "Request has invalid `Transfer-Encoding`")
+	case p.chunked:
+		p.state, p.chunkSize, p.chunkDigits = sChunkSize, 0, 0
+	case p.clSeen && p.length > 0:
+		p.state, p.left = sBody, p.length
 	default:
 		p.complete(nil)
 	}
-	return true
 }
 
-// fields parses header (or trailer) lines into name/value pairs. Values lose
-// leading and trailing spaces and tabs; names must be tokens.
-func (p *parser) fields(lines []string) ([]string, bool) {
-	raw := make([]string, 0, 2*len(lines))
-	for _, line := range lines {
-		if line == "" {
-			continue
+func (p *parser) chunkSize1(c byte) int {
+	if d, ok := isHex(c); ok {
+		p.chunkDigits++
+		if p.chunkSize > (1<<63-1-d)/16 {
+			return p.fail(p.by("HPE_INVALID_CONTENT_LENGTH", "HPE_INVALID_CHUNK_SIZE", "HPE_INVALID_CHUNK_SIZE"), "Chunk size overflow")
 		}
-		if line[0] == ' ' || line[0] == '\t' {
-			return nil, p.fail("HPE_INVALID_HEADER_TOKEN", "Invalid header value char") // obsolete line folding
-		}
-		name, value, ok := strings.Cut(line, ":")
-		if !ok || !isToken(name) {
-			return nil, p.fail("HPE_INVALID_HEADER_TOKEN", "Invalid header token")
-		}
-		for i := 0; i < len(value); i++ {
-			if c := value[i]; (c < 0x20 && c != '\t') || c == 0x7f {
-				return nil, p.fail("HPE_INVALID_HEADER_TOKEN", "Invalid header value char")
-			}
-		}
-		// Header bytes become a string one byte per character (latin1), as Node does.
-		raw = append(raw, latin1(name), latin1(strings.Trim(value, " \t")))
+		p.chunkSize = p.chunkSize*16 + d
+		return 1
 	}
-	return raw, true
+	if p.chunkDigits == 0 {
+		return p.fail("HPE_INVALID_CHUNK_SIZE", "Invalid character in chunk size")
+	}
+	switch c {
+	case ';':
+		p.state = sChunkExt
+		return 1
+	case '\r':
+		p.state = sChunkSizeLF
+		return 1
+	case '\n':
+		if p.era == EraLatest {
+			return p.fail("HPE_CR_EXPECTED", "Missing expected CR after chunk size")
+		}
+		return p.fail("HPE_INVALID_CHUNK_SIZE", "Invalid character in chunk size")
+	case ' ', '\t':
+		if p.era != EraLatest {
+			p.state = sChunkSizeWS // Node 6 and 14 allow spaces after the size
+			return 1
+		}
+	}
+	return p.fail("HPE_INVALID_CHUNK_SIZE", "Invalid character in chunk size")
+}
+
+// chunkLine runs at the end of a chunk-size line.
+func (p *parser) chunkLine() {
+	if p.chunkSize == 0 {
+		p.trailers, p.rawTrailers = true, []string{}
+		p.state, p.firstLine = sLineStart, false
+		return
+	}
+	p.state, p.left = sChunkData, int64(p.chunkSize)
+}
+
+func (p *parser) complete(rawTrailers []string) {
+	closeAfter := p.closeAfter
+	p.state = sStart
+	p.trailers = false
+	p.headBytes = 0
+	p.h.onComplete(rawTrailers)
+	if closeAfter && p.era == EraLatest && p.err == nil {
+		p.state = sClosed // Node 20+: nothing may follow a message that closes the connection
+	}
 }
 
 func latin1(s string) string {
@@ -278,8 +791,7 @@ func isToken(s string) bool {
 		return false
 	}
 	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0) {
+		if !isTokenChar(s[i]) {
 			return false
 		}
 	}

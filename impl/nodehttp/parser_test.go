@@ -26,7 +26,7 @@ func (r *recorder) onComplete(t []string) { r.events = append(r.events, fmt.Spri
 func parseSplit(t *testing.T, input string, cuts ...int) ([]string, *ParseError) {
 	t.Helper()
 	r := &recorder{}
-	p := newParser(Profiles["latest"].Methods, 16*1024, r)
+	p := newParser(EraLatest, Profiles["latest"].Methods, 16*1024, r)
 	prev := 0
 	for _, c := range append(cuts, len(input)) {
 		if err := p.Execute([]byte(input[prev:c])); err != nil {
@@ -67,8 +67,8 @@ func TestParserResults(t *testing.T) {
 	for in, code := range map[string]string{
 		"BREW / HTTP/1.1\r\n\r\n":                                           "HPE_INVALID_METHOD",
 		"GET / HTTP/1.1\r\nBad Name: x\r\n\r\n":                             "HPE_INVALID_HEADER_TOKEN",
-		"GET / HTTP/1.1\r\n folded\r\n\r\n":                                 "HPE_INVALID_HEADER_TOKEN",
-		"GET / HTTX/1.1\r\n\r\n":                                            "HPE_INVALID_VERSION",
+		"GET / HTTP/1.1\r\n folded\r\n\r\n":                                 "HPE_UNEXPECTED_SPACE",
+		"GET / HTTX/1.1\r\n\r\n":                                            "HPE_INVALID_CONSTANT",
 		"POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n": "HPE_UNEXPECTED_CONTENT_LENGTH",
 		"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n":       "HPE_INVALID_CHUNK_SIZE",
 	} {
@@ -83,7 +83,7 @@ func BenchmarkParseChunked(b *testing.B) {
 	r := &recorder{}
 	for b.Loop() {
 		r.events = r.events[:0]
-		p := newParser(Profiles["latest"].Methods, 16*1024, r)
+		p := newParser(EraLatest, Profiles["latest"].Methods, 16*1024, r)
 		p.Execute(in)
 	}
 }

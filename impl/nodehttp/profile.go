@@ -10,6 +10,12 @@ import "slices"
 // Profile is what one edition of the docs says, where editions differ.
 type Profile struct {
 	Name string
+	// Era is the generation of request parser the profile's releases have
+	// (parser.go): the docs are silent on parsing, the releases are the truth.
+	Era Era
+	// KeepAliveHeader: a kept-alive response says for how long
+	// (`Keep-Alive: timeout=5`); Node 6 does not send the header.
+	KeepAliveHeader bool
 
 	// http/IncomingMessage/message.headers: duplicates of these are dropped
 	// (the first value wins). v6 lists 17 names; v14 and later add `server`.
@@ -59,6 +65,7 @@ func withSorted(base []string, extra ...string) []string {
 var Profiles = map[string]*Profile{
 	"v6": {
 		Name:            "v6",
+		Era:             EraV6,
 		Discarded:       discardedV6,
 		CookieSeparator: ", ",
 		Methods:         methodsV6,
@@ -66,6 +73,8 @@ var Profiles = map[string]*Profile{
 	},
 	"v14": {
 		Name:            "v14",
+		Era:             EraV14,
+		KeepAliveHeader: true,
 		Discarded:       withSorted(discardedV6, "server"),
 		CookieSeparator: "; ",
 		Validators:      true,
@@ -73,6 +82,8 @@ var Profiles = map[string]*Profile{
 	},
 	"latest": {
 		Name:                 "latest",
+		Era:                  EraLatest,
+		KeepAliveHeader:      true,
 		Discarded:            withSorted(discardedV6, "server"),
 		CookieSeparator:      "; ",
 		Distinct:             true,

@@ -50,15 +50,21 @@ func (r *ServerResponse) head(bodyLen int) []byte {
 	for _, k := range r.names {
 		fmt.Fprintf(&sb, "%s: %s\r\n", r.cases[k], r.values[k])
 	}
-	fmt.Fprintf(&sb, "Date: %s\r\n", time.Now().UTC().Format(time.RFC1123[:len(time.RFC1123)-3]+"GMT"))
+	fmt.Fprintf(&sb, "Date: %s\r\n", httpDate())
 	if x.keepAlive {
 		sb.WriteString("Connection: keep-alive\r\n")
+		if x.conn.srv.profile.KeepAliveHeader {
+			sb.WriteString("Keep-Alive: timeout=5\r\n") // server.keepAliveTimeout, 5 s by default
+		}
 	} else {
 		sb.WriteString("Connection: close\r\n")
 	}
 	_, hasCL := r.values["content-length"]
 	switch {
 	case hasCL:
+	case !x.keepAlive && !x.req.head.persistentByDefault():
+		// An HTTP/1.0-style exchange that closes: the body ends with the
+		// connection and no length is sent.
 	case bodyLen >= 0:
 		fmt.Fprintf(&sb, "Content-Length: %d\r\n", bodyLen)
 	case x.req.head.Minor >= 1:
@@ -180,4 +186,9 @@ func toString(v any) string {
 		return "null"
 	}
 	return fmt.Sprint(v)
+}
+
+// httpDate is the Date header's value: now, in IMF-fixdate.
+func httpDate() string {
+	return time.Now().UTC().Format(time.RFC1123[:len(time.RFC1123)-3] + "GMT")
 }

@@ -39,7 +39,13 @@ type connection struct {
 	// handedOver: a CONNECT request gave the socket to the 'connect'
 	// listener; the HTTP parser no longer reads it.
 	handedOver bool
+	// refused: the server answered a request itself (no Host) and reads no more.
+	refused   bool
+	peerEnded bool // the peer half-closed
 }
+
+// errRefused stops the parser after a request the server refused itself.
+var errRefused = &ParseError{Code: "refused"}
 
 // exchange is one request and its response.
 type exchange struct {
@@ -52,9 +58,9 @@ type exchange struct {
 
 func (s *Server) attach(sock *nodenet.Socket) {
 	c := &connection{srv: s, sock: sock}
-	c.parser = newParser(s.profile.Methods, 16*1024, c)
+	c.parser = newParser(s.profile.Era, s.profile.Methods, 16*1024, c)
 	sock.On("data", func(args ...any) {
-		if c.handedOver {
+		if c.handedOver || c.refused {
 			return // after CONNECT the socket belongs to the 'connect' listener
 		}
 		if err := c.parser.Execute(args[0].(js.Buffer)); err != nil {
@@ -65,6 +71,11 @@ func (s *Server) attach(sock *nodenet.Socket) {
 		if c.handedOver {
 			return
 		}
+		c.peerEnded = true
+		// A message cut off after its head is a parse error of its own.
+		if err := c.parser.Finish(); err != nil && !c.refused {
+			c.clientError(err)
+		}
 		// The peer is done sending. A request still waiting for body bytes
 		// never gets them: it is aborted ('aborted', then 'close';
 		// http/IncomingMessage/event.aborted). With no response pending the
@@ -72,20 +83,38 @@ func (s *Server) attach(sock *nodenet.Socket) {
 		if x := c.current; x != nil && !x.req.complete && !x.req.aborted {
 			x.req.abort()
 		}
-		if len(c.queue) == 0 || c.current != nil && c.current.req.aborted {
+		if len(c.queue) == 0 || c.current != nil && c.current.req.aborted || !c.queue[0].res.headersSent {
+			// Nothing is being answered: the releases close at once, even
+			// with complete requests still unanswered (observed on 6, 14, 20).
 			sock.End()
 			sock.Destroy(nil)
 		}
 	})
 }
 
+// clientError reports a parse error: to the 'clientError' listeners, or
+// with the default handling of the profile (http/Server/event.clientError).
 func (c *connection) clientError(e *ParseError) {
-	err := &js.Error{Name: "Error", Code: e.Code, Message: e.Error()}
+	err := &js.Error{Name: "Error", Code: e.Code, Message: e.Error(), Props: map[string]any{}}
+	if e.Code == "HPE_INVALID_EOF_STATE" {
+		err.Props["bytesParsed"] = float64(0) // the end of input is no chunk
+	} else {
+		err.Props["bytesParsed"] = float64(e.BytesParsed)
+		if c.srv.profile.Era != EraV6 {
+			err.Props["rawPacket"] = js.Buffer(e.RawPacket)
+		}
+	}
 	if c.srv.ListenerCount("clientError") > 0 {
 		c.srv.Emit("clientError", err, c.sock)
 		return
 	}
-	// Without a listener the server answers 400 and closes (http/Server/event.clientError).
+	// Without a listener: Node 6 destroys the socket, as its docs say; later
+	// releases answer 400 (431 for a header overflow) and close, unless the
+	// socket can no longer be written to.
+	if c.srv.profile.Era == EraV6 || c.peerEnded {
+		c.sock.Destroy(nil)
+		return
+	}
 	status := "400 Bad Request"
 	if e.Code == "HPE_HEADER_OVERFLOW" {
 		status = "431 Request Header Fields Too Large"
@@ -97,8 +126,13 @@ func (c *connection) clientError(e *ParseError) {
 func (c *connection) onHead(h *Head) error {
 	s := c.srv
 	if s.profile.RequireHost && h.Major == 1 && h.Minor == 1 && !hasHeader(h.Raw, "host") {
-		c.parser.fail("HPE_MISSING_HOST", "Missing Host header") // requireHostHeader (latest)
-		return &ParseError{Code: "HPE_MISSING_HOST"}
+		// requireHostHeader (latest, http/createServer): the server answers
+		// 400 itself; no 'clientError' is emitted, even with a listener.
+		c.refused = true
+		c.sock.Write([]byte("HTTP/1.1 400 Bad Request\r\nConnection: close\r\nDate: "+httpDate()+
+			"\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"), nil)
+		c.sock.End()
+		return errRefused
 	}
 	x := &exchange{conn: c, sock: c.sock}
 	x.req = newIncoming(s.Loop, s.profile, s.join, c.sock, h)
@@ -135,8 +169,14 @@ func (x *exchange) responseDone() {
 	if len(c.queue) > 0 && c.queue[0] == x {
 		c.queue = c.queue[1:]
 	}
-	if !x.keepAlive {
+	switch {
+	case !x.keepAlive:
 		c.sock.End()
+	case c.peerEnded && len(c.queue) == 0:
+		// The peer half-closed a kept-alive connection: with nothing left
+		// to answer, the server closes it too.
+		c.sock.End()
+		c.sock.Destroy(nil)
 	}
 }
 
@@ -147,7 +187,7 @@ func keepAlive(h *Head) bool {
 			conn = strings.ToLower(h.Raw[i+1])
 		}
 	}
-	if h.Major == 1 && h.Minor >= 1 {
+	if h.persistentByDefault() {
 		return !strings.Contains(conn, "close")
 	}
 	return strings.Contains(conn, "keep-alive")
@@ -175,3 +215,8 @@ func (s *Server) Get(name string) (any, bool) {
 func (s *Server) Call(name string, args []any) (any, error) {
 	return nil, js.ErrMissing
 }
+
+// persistentByDefault: the releases treat a version with a non-zero major
+// and minor (1.1, 9.9) as HTTP/1.1, persistent unless asked to close, and
+// any other (0.9, 1.0, 2.0) as HTTP/1.0 (observed on node 6, 14 and 20+).
+func (h *Head) persistentByDefault() bool { return h.Major > 0 && h.Minor > 0 }
