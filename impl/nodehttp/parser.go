@@ -90,10 +90,11 @@ const (
 // and its results cannot depend on how the bytes were segmented (only
 // BytesParsed, which Node counts per chunk, does).
 type parser struct {
-	era     Era
-	methods []string
-	maxHead int
-	h       parserHandler
+	era      Era
+	methods  []string // complete methods the era accepts
+	prefixes []string // names a method may still grow into
+	maxHead  int
+	h        parserHandler
 
 	state pstate
 	err   *ParseError
@@ -119,7 +120,17 @@ type parser struct {
 }
 
 func newParser(era Era, methods []string, maxHead int, h parserHandler) *parser {
-	return &parser{era: era, methods: methods, maxHead: maxHead, h: h}
+	known, prefixes := methods, methods
+	if era == EraLatest {
+		// The HTTP/2 preface method is recognised, then refused (endHead).
+		known = append(slices.Clip(methods), "PRI")
+		// Node 20+ also match the RTSP method names while reading a method
+		// (observed: "FOO" fails at its second byte, as FLUSH begins with
+		// F). What a complete RTSP method does is not pinned here; ref
+		// refuses it where its name ends.
+		prefixes = append(slices.Clip(known), rtspMethods...)
+	}
+	return &parser{era: era, methods: known, prefixes: prefixes, maxHead: maxHead, h: h}
 }
 
 // Execute consumes b; it returns the first error (and then refuses all input).
@@ -279,13 +290,7 @@ func (p *parser) step(b []byte, i int) int {
 		p.endHead()
 		return 1
 	case sBody:
-		n := int(min(int64(len(b)-i), p.left))
-		p.h.onBody(append([]byte(nil), b[i:i+n]...))
-		p.left -= int64(n)
-		if p.left == 0 {
-			p.complete(nil)
-		}
-		return n
+		return p.bodyRun(b[i:], func() { p.complete(nil) })
 	case sChunkSize:
 		return p.chunkSize1(c)
 	case sChunkSizeWS:
@@ -318,13 +323,7 @@ func (p *parser) step(b []byte, i int) int {
 		p.chunkLine()
 		return 1
 	case sChunkData:
-		n := int(min(int64(len(b)-i), p.left))
-		p.h.onBody(append([]byte(nil), b[i:i+n]...))
-		p.left -= int64(n)
-		if p.left == 0 {
-			p.state = sChunkDataCR
-		}
-		return n
+		return p.bodyRun(b[i:], func() { p.state = sChunkDataCR })
 	case sChunkDataCR:
 		switch {
 		case c == '\r':
@@ -354,17 +353,27 @@ func (p *parser) step(b []byte, i int) int {
 var rtspMethods = []string{"ANNOUNCE", "DESCRIBE", "FLUSH", "GET_PARAMETER", "PAUSE", "PLAY", "PLAY_NOTIFY",
 	"RECORD", "REDIRECT", "SETUP", "SET_PARAMETER", "TEARDOWN"}
 
+// bodyRun passes on as many of the p.left body bytes still due (of a
+// Content-Length body or of one chunk) as b holds, and calls done when none
+// are left. It returns how many bytes it used.
+func (p *parser) bodyRun(b []byte, done func()) int {
+	n := int(min(int64(len(b)), p.left))
+	p.h.onBody(append([]byte(nil), b[:n]...))
+	p.left -= int64(n)
+	if p.left == 0 {
+		done()
+	}
+	return n
+}
+
 func (p *parser) reset() {
-	*p = parser{era: p.era, methods: p.methods, maxHead: p.maxHead, h: p.h, headBytes: p.headBytes}
+	*p = parser{era: p.era, methods: p.methods, prefixes: p.prefixes, maxHead: p.maxHead, h: p.h, headBytes: p.headBytes}
 }
 
 // method1 takes a byte of the method: it must keep the method a prefix of a
 // known one, and a known method must be followed by a space.
 func (p *parser) method1(c byte) int {
 	known := p.methods
-	if p.era == EraLatest {
-		known = append(slices.Clip(known), "PRI") // the HTTP/2 preface is recognised, then refused
-	}
 	if c == ' ' {
 		if len(p.method) > 0 && slices.Contains(known, string(p.method)) {
 			p.state = sURLStart
@@ -372,21 +381,13 @@ func (p *parser) method1(c byte) int {
 		}
 		return p.fail("HPE_INVALID_METHOD", "Invalid method encountered")
 	}
-	next := string(append(p.method, c))
-	prefixes := known
-	if p.era == EraLatest {
-		// Node 20+ also match the RTSP method names while reading a method
-		// (observed: "FOO" fails at its second byte, as FLUSH begins with
-		// F). What a complete RTSP method does is not pinned here; ref
-		// refuses it where its name ends.
-		prefixes = append(slices.Clip(known), rtspMethods...)
-	}
-	for _, m := range prefixes {
-		if strings.HasPrefix(m, next) {
-			p.method = append(p.method, c)
+	p.method = append(p.method, c)
+	for _, m := range p.prefixes {
+		if strings.HasPrefix(m, string(p.method)) {
 			return 1
 		}
 	}
+	p.method = p.method[:len(p.method)-1]
 	if len(p.method) > 0 && slices.Contains(known, string(p.method)) {
 		return p.fail("HPE_INVALID_METHOD", "Expected space after method")
 	}
