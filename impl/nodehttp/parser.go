@@ -109,7 +109,7 @@ type parser struct {
 	headBytes            int
 	clSeen, teSeen       bool
 	length               int64
-	chunked, teInvalid   bool
+	chunked              bool
 	teChunkedSeen        bool
 	closeAfter           bool // the message asks to close the connection
 	left                 int64
@@ -201,7 +201,7 @@ func isHex(c byte) (uint64, bool) {
 // many bytes it used; on an error it sets p.err.
 func (p *parser) step(b []byte, i int) int {
 	c := b[i]
-	if p.state < sBody || p.trailers && p.state < sBody {
+	if p.state < sBody { // the head, or trailers (they reuse the header states)
 		p.headBytes++
 		if p.headBytes > p.maxHead {
 			return p.fail("HPE_HEADER_OVERFLOW", "Header overflow")
@@ -297,12 +297,8 @@ func (p *parser) step(b []byte, i int) int {
 		switch c {
 		case ' ', '\t':
 			return 1
-		case ';':
-			p.state = sChunkExt
-			return 1
-		case '\r':
-			p.state = sChunkSizeLF
-			return 1
+		case ';', '\r':
+			return p.chunkSize1(c) // after the digits: an extension or the line end
 		}
 		return p.fail("HPE_INVALID_CHUNK_SIZE", "Invalid character in chunk size")
 	case sChunkExt:
@@ -398,7 +394,7 @@ func (p *parser) method1(c byte) int {
 func (p *parser) url1(c byte) int {
 	switch c {
 	case ' ':
-		if err := p.urlDone(); err != 0 {
+		if !p.urlDone() {
 			return 0
 		}
 		p.state = sVersion
@@ -406,7 +402,7 @@ func (p *parser) url1(c byte) int {
 	case '\r', '\n':
 		// No version: an HTTP/0.9 request line. It has no headers and
 		// closes the connection.
-		if err := p.urlDone(); err != 0 {
+		if !p.urlDone() {
 			return 0
 		}
 		// Headers still follow, as with any request line.
@@ -460,21 +456,21 @@ func (p *parser) schemeByte() int {
 	return 1
 }
 
-// urlDone checks a complete target; non-zero when it failed.
-func (p *parser) urlDone() int {
+// urlDone checks a complete target; false when it failed (p.err is set).
+func (p *parser) urlDone() bool {
 	if len(p.url) == 0 {
 		p.fail("HPE_INVALID_URL", "Invalid URL")
-		return 1
+		return false
 	}
 	if string(p.method) != "CONNECT" && p.url[0] != '/' && p.url[0] != '*' {
 		u := string(p.url)
 		colon := strings.IndexByte(u, ':')
 		if colon < 0 || !strings.HasPrefix(u[colon:], "://") {
 			p.fail("HPE_INVALID_URL", "Invalid characters in url")
-			return 1
+			return false
 		}
 	}
-	return 0
+	return true
 }
 
 // version1 takes a byte of the protocol name before the version digits.
