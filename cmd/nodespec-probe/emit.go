@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strconv"
@@ -96,17 +97,25 @@ func emitFixture(c *fixtures.Case, text []byte, results []result) ([]byte, error
 			}
 			divs = append(divs, r)
 		}
-		if len(divs) > 0 {
-			sb.WriteString("divergences:\n")
-			for i, d := range divs {
-				targets := []string{d.target}
-				if i == 0 && len(divs) == 2 && key(divs[1]) == key(d) {
-					targets = append(targets, divs[1].target)
-					divs = divs[:1]
-				}
-				fmt.Fprintf(&sb, "  - targets: [%s]\n    note: %s\n   ", strings.Join(targets, ", "), quote(divergenceNote(targets, d.trace, latest.trace)))
-				writeExpectation(&sb, withEmptyLanes(d.trace, latest.trace))
+		// Runtimes that diverge alike share one divergence.
+		type divergence struct {
+			targets []string
+			r       result
+		}
+		var alike []divergence
+		for _, d := range divs {
+			if n := len(alike); n > 0 && key(alike[n-1].r) == key(d) {
+				alike[n-1].targets = append(alike[n-1].targets, d.target)
+				continue
 			}
+			alike = append(alike, divergence{targets: []string{d.target}, r: d})
+		}
+		if len(alike) > 0 {
+			sb.WriteString("divergences:\n")
+		}
+		for _, d := range alike {
+			fmt.Fprintf(&sb, "  - targets: [%s]\n    note: %s\n   ", strings.Join(d.targets, ", "), quote(divergenceNote(d.targets, d.r.trace, latest.trace)))
+			writeExpectation(&sb, withEmptyLanes(d.r.trace, latest.trace))
 		}
 	}
 	out := append(bytes.TrimRight(text, "\n"), '\n')
@@ -140,7 +149,7 @@ func writeExpectation(sb *strings.Builder, tr *trace.Trace) {
 		// Nothing happened on any object: say so of the server.
 		sb.WriteString("      server: []\n")
 	}
-	for _, name := range slices.Sorted(mapsKeys(lanes)) {
+	for _, name := range slices.Sorted(maps.Keys(lanes)) {
 		if name == "harness" {
 			continue
 		}
@@ -216,7 +225,7 @@ func yamlValue(v any) string {
 		}
 		return "[" + strings.Join(parts, ", ") + "]"
 	case map[string]any:
-		keys := slices.Sorted(mapsKeys(x))
+		keys := slices.Sorted(maps.Keys(x))
 		parts := make([]string, len(keys))
 		for i, k := range keys {
 			parts[i] = quoteKey(k) + ": " + yamlValue(x[k])
@@ -283,7 +292,7 @@ func divergenceNote(targets []string, got, want *trace.Trace) string {
 	for k := range wl {
 		names[k] = true
 	}
-	for _, name := range slices.Sorted(mapsKeys(names)) {
+	for _, name := range slices.Sorted(maps.Keys(names)) {
 		g, w := describeLane(gl[name]), describeLane(wl[name])
 		if g != w {
 			return clip(fmt.Sprintf("%s: %s gives [%s] where Node 20-26 gives [%s].", who, name, g, w))

@@ -22,6 +22,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -171,7 +172,7 @@ func key(r result) string {
 func renderTrace(tr *trace.Trace) string {
 	var sb strings.Builder
 	lanes := oracle.Lanes(tr)
-	for _, name := range slices.Sorted(mapsKeys(lanes)) {
+	for _, name := range slices.Sorted(maps.Keys(lanes)) {
 		fmt.Fprintf(&sb, "    %s:\n", name)
 		for _, e := range lanes[name] {
 			fmt.Fprintf(&sb, "      %s\n", oracle.Describe(e))
@@ -181,16 +182,6 @@ func renderTrace(tr *trace.Trace) string {
 		fmt.Fprintf(&sb, "    received (%s): '%s'\n", tr.Wire.End, fixtures.Escape(oracle.MaskWire(tr.Wire.Received)))
 	}
 	return sb.String()
-}
-
-func mapsKeys[V any](m map[string]V) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
 }
 
 func printResults(c *fixtures.Case, results []result) {
