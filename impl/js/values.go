@@ -14,6 +14,10 @@ type Buffer []byte
 // Func marks a function-valued member (summarised as {$function: true}).
 type Func struct{ Name string }
 
+// Callback is a function a program passes as an argument ({$function: true}):
+// impl calls it as JavaScript would call a callback.
+type Callback func(args ...any)
+
 // Error is a thrown or emitted JavaScript error.
 type Error struct {
 	Name    string // TypeError, RangeError, Error
@@ -68,6 +72,13 @@ type Object interface {
 	// Call invokes a method; a thrown error is returned as *Error, and
 	// ErrMissing when there is no such method.
 	Call(name string, args []any) (any, error)
+}
+
+// Setter is an Object with members a program may assign (server.timeout).
+// Set reports false for a member the implementation does not model, so a
+// case is never passed by an assignment silently ignored.
+type Setter interface {
+	Set(name string, v any) bool
 }
 
 // Arg returns args[i] or Undefined.

@@ -600,7 +600,8 @@ function runStep(c, step, scope) {
   if (!step || typeof step !== 'object') throw stepError('step is not an object');
   if (typeof step.read === 'string' && step.read) return doRead(c, step, scope);
   if (typeof step.call === 'string' && step.call) return doCall(c, step, scope);
-  throw stepError('step has neither read nor call: ' + JSON.stringify(step));
+  if (typeof step.set === 'string' && step.set) return doSet(c, step, scope);
+  throw stepError('step has none of read, call or set: ' + JSON.stringify(step));
 }
 
 function holderOf(v) {
@@ -683,6 +684,23 @@ function doCall(c, step, scope) {
     var at = c.trace.indexOf(entry);
     if (at >= 0) c.trace.splice(at, 1);
   }
+}
+
+// doSet assigns a value to a member (server.timeout = 50). It records
+// nothing; a throwing assignment escapes to the caller and is recorded as
+// uncaught, which fails the case.
+function doSet(c, step, scope) {
+  var parts = step.set.split('.');
+  if (parts.length < 2) throw stepError('set needs <name>.<member>: ' + step.set);
+  var b = resolve(c, scope, parts[0]);
+  if (!b) throw stepError('unknown name ' + JSON.stringify(parts[0]) + ' in set ' + step.set);
+  var obj = b.v;
+  for (var i = 1; i < parts.length - 1; i++) {
+    if (obj === null || obj === undefined) break;
+    obj = holderOf(obj)[parts[i]];
+  }
+  if (obj === null || obj === undefined) throw stepError('nothing to set in ' + step.set);
+  obj[parts[parts.length - 1]] = decode(c, scope, step.value, null);
 }
 
 // adoptReturned names objects of known kinds that a call creates.

@@ -73,7 +73,11 @@ type session struct {
 	count  map[string]int
 	events []trace.Entry
 	done   chan struct{}
+	callee callee // the call whose arguments are being decoded
 }
+
+// callee names the call a {$function: true} argument belongs to.
+type callee struct{ o, call string }
 
 func (s *session) Port() int { return s.port }
 
@@ -248,7 +252,7 @@ func (s *session) runSteps(steps []fixtures.Step, scope map[string]any) {
 }
 
 func (s *session) runStep(st fixtures.Step, scope map[string]any) {
-	path := st.Read + st.Call
+	path := st.Read + st.Call + st.Set
 	defer func() {
 		// A panic in impl is a bug in ref; it fails the case, not the suite.
 		if r := recover(); r != nil {
@@ -281,6 +285,13 @@ func (s *session) runStep(st fixtures.Step, scope map[string]any) {
 		s.events = append(s.events, e)
 		return
 	}
+	if st.Set != "" {
+		set, ok := obj.(js.Setter)
+		if len(parts) != 2 || !ok || !set.Set(parts[1], st.Value) {
+			s.uncaught(fmt.Sprintf("%s: ref does not implement setting it", path))
+		}
+		return
+	}
 	// A call path may go through members (res.socket.end): walk to the
 	// object that owns the method.
 	target := obj
@@ -299,6 +310,7 @@ func (s *session) runStep(st fixtures.Step, scope map[string]any) {
 		s.events = append(s.events, e)
 		return
 	}
+	s.callee = callee{o: o, call: e.Call}
 	args, err := s.decodeArgs(st.Args)
 	if err != nil {
 		s.uncaught(fmt.Sprintf("%s: %v", path, err))
@@ -381,6 +393,14 @@ func (s *session) decode(v any) (any, error) {
 			raw, err := fixtures.Unescape(b)
 			return js.Buffer(raw), err
 		}
+		if _, ok := x["$function"]; ok {
+			// A callback records its calls as the event callback:<method>
+			// on the called object, as the harness does.
+			at := s.callee
+			return js.Callback(func(args ...any) {
+				s.events = append(s.events, trace.Entry{O: at.o, Ev: "callback:" + at.call, Args: s.summariseAll(args)})
+			}), nil
+		}
 		if r, ok := x["$ref"].(string); ok {
 			o, found := s.objs[r]
 			if !found {
@@ -430,7 +450,7 @@ func (s *session) summarise(v any) any {
 		return map[string]any{"$undefined": true}
 	case js.Buffer:
 		return map[string]any{"$bytes": fixtures.Escape(x)}
-	case js.Func:
+	case js.Func, js.Callback:
 		return map[string]any{"$function": true}
 	case *js.Error:
 		e := map[string]any{"name": x.Name, "message": x.Message}
