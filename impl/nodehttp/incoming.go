@@ -173,6 +173,8 @@ func (m *IncomingMessage) Get(name string) (any, bool) {
 		return m.aborted, true
 	case "socket":
 		return m.Socket, true
+	case "constructor":
+		return map[string]any{"name": "IncomingMessage"}, true // the class a listener is given
 	}
 	return nil, false
 }

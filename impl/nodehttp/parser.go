@@ -49,10 +49,26 @@ type Head struct {
 
 // parserHandler receives what the parser finds, in wire order.
 type parserHandler interface {
-	onHead(h *Head) error // may refuse (e.g. no Host)
+	onHead(h *Head) error // may refuse (e.g. no Host), or stop for a hand-over (errHandOver...)
 	onBody(b []byte)
 	onComplete(rawTrailers []string)
+	// onHandOver runs when the parser stopped for an upgrade or CONNECT:
+	// rest is what followed the message in the chunk being parsed.
+	onHandOver(rest []byte)
 }
+
+// What onHead may return besides a refusal: the connection is handed over
+// (CONNECT, upgrade) and the parser reads no further, either at once
+// (the rest of the chunk, body included, is the head) or once the
+// message's body is complete.
+var (
+	errHandOverNow       = &ParseError{Code: "hand-over"}
+	errHandOverAfterBody = &ParseError{Code: "hand-over-after-body"}
+	// errDropRestAfterBody: an upgrade nobody listens to is served as an
+	// ordinary request, but what followed it in the same chunk is dropped
+	// (observed on Node 14-26; a later chunk is parsed again).
+	errDropRestAfterBody = &ParseError{Code: "drop-rest-after-body"}
+)
 
 type pstate int
 
@@ -117,6 +133,9 @@ type parser struct {
 	chunkDigits          int
 	rawTrailers          []string
 	stopped              bool // the server refused the request and reads no more
+	// after the message: hand the connection over, or drop the rest of the chunk
+	handOverAfter, dropRestAfter bool
+	handedOver, dropRest         bool
 }
 
 func newParser(era Era, methods []string, maxHead int, h parserHandler) *parser {
@@ -138,13 +157,19 @@ func (p *parser) Execute(b []byte) *ParseError {
 	if p.err != nil {
 		return p.err
 	}
-	for i := 0; i < len(b) && p.err == nil && !p.stopped; {
+	i := 0
+	for i < len(b) && p.err == nil && !p.stopped && !p.dropRest {
 		n := p.step(b, i)
 		if p.err != nil {
 			p.err.BytesParsed, p.err.RawPacket = i, append([]byte(nil), b...)
 			break
 		}
 		i += n
+	}
+	p.dropRest = false
+	if p.handedOver {
+		p.handedOver = false
+		p.h.onHandOver(append([]byte(nil), b[i:]...))
 	}
 	return p.err
 }
@@ -697,7 +722,16 @@ func (p *parser) endHead() {
 		h.Raw = []string{}
 	}
 	p.closeAfter = !keepAlive(h)
-	if err := p.h.onHead(h); err != nil {
+	switch err := p.h.onHead(h); err {
+	case nil:
+	case errHandOverNow:
+		p.state, p.stopped, p.handedOver = sError, true, true
+		return
+	case errHandOverAfterBody:
+		p.handOverAfter = true
+	case errDropRestAfterBody:
+		p.dropRestAfter = true
+	default:
 		p.state, p.stopped = sError, true // refused by the server: read no further
 		return
 	}
@@ -765,6 +799,14 @@ func (p *parser) complete(rawTrailers []string) {
 	p.trailers = false
 	p.headBytes = 0
 	p.h.onComplete(rawTrailers)
+	if p.handOverAfter {
+		p.handOverAfter = false
+		p.state, p.stopped, p.handedOver = sError, true, true
+		return
+	}
+	if p.dropRestAfter {
+		p.dropRestAfter, p.dropRest = false, true
+	}
 	if closeAfter && p.era == EraLatest && p.err == nil {
 		p.state = sClosed // Node 20+: nothing may follow a message that closes the connection
 	}

@@ -23,6 +23,12 @@ type ServerResponse struct {
 	headersSent   bool
 	chunked       bool
 	finished      bool
+	// committed: writeHead fixed the head, so its length is unknown even if
+	// end() brings the whole body (Node serialises the head at writeHead).
+	committed bool
+	// awaitingContinue: 'checkContinue' was emitted and no 100 was sent
+	// yet; a final response then closes the connection (observed).
+	awaitingContinue bool
 }
 
 func newResponse(x *exchange) *ServerResponse {
@@ -41,6 +47,12 @@ func (r *ServerResponse) setHeader(name, value string) {
 // (chunked on HTTP/1.1).
 func (r *ServerResponse) head(bodyLen int) []byte {
 	x := r.exchange
+	if r.committed {
+		bodyLen = -1
+	}
+	if r.awaitingContinue {
+		x.keepAlive = false
+	}
 	msg := r.StatusMessage
 	if msg == "" {
 		msg = statusText(r.StatusCode)
@@ -78,6 +90,22 @@ func (r *ServerResponse) head(bodyLen int) []byte {
 	return []byte(sb.String())
 }
 
+// writeHeadCall is response.writeHead(code[, message][, headers]).
+func (r *ServerResponse) writeHeadCall(code int, msg string, headers map[string]any) {
+	r.StatusCode, r.StatusMessage = code, msg
+	for k, v := range headers {
+		r.setHeader(k, toString(v))
+	}
+	r.committed = true
+}
+
+// writeContinue is response.writeContinue(): an interim 100 Continue, sent
+// at once, whether or not the request asked for it (observed).
+func (r *ServerResponse) writeContinue() {
+	r.awaitingContinue = false
+	r.exchange.sock.Write([]byte("HTTP/1.1 100 Continue\r\n\r\n"), nil)
+}
+
 func (r *ServerResponse) write(b []byte) {
 	var out []byte
 	if !r.headersSent {
@@ -104,17 +132,15 @@ func (r *ServerResponse) end(b []byte) {
 	var out []byte
 	if !r.headersSent {
 		out = r.head(len(b))
-		out = append(out, b...)
-	} else {
-		if len(b) > 0 && r.chunked {
+	}
+	if r.chunked {
+		if len(b) > 0 {
 			out = append(out, strconv.FormatInt(int64(len(b)), 16)+"\r\n"...)
 			out = append(append(out, b...), "\r\n"...)
-		} else {
-			out = append(out, b...)
 		}
-		if r.chunked {
-			out = append(out, "0\r\n\r\n"...)
-		}
+		out = append(out, "0\r\n\r\n"...)
+	} else {
+		out = append(out, b...)
 	}
 	r.exchange.sock.Write(out, func(error) {
 		r.Emit("finish")
@@ -133,6 +159,8 @@ func (r *ServerResponse) Get(name string) (any, bool) {
 		return r.headersSent, true
 	case "finished":
 		return r.finished, true
+	case "constructor":
+		return map[string]any{"name": "ServerResponse"}, true // the class a listener is given
 	}
 	return nil, false
 }
@@ -151,17 +179,17 @@ func (r *ServerResponse) Call(name string, args []any) (any, error) {
 		return js.Undefined{}, nil
 	case "writeHead":
 		code, _ := js.Arg(args, 0).(float64)
-		r.StatusCode = int(code)
 		rest := args[min(1, len(args)):]
+		msg := ""
 		if s, ok := js.Arg(rest, 0).(string); ok {
-			r.StatusMessage, rest = s, rest[1:]
+			msg, rest = s, rest[1:]
 		}
-		if hs, ok := js.Arg(rest, 0).(map[string]any); ok {
-			for k, v := range hs {
-				r.setHeader(k, toString(v))
-			}
-		}
+		hs, _ := js.Arg(rest, 0).(map[string]any)
+		r.writeHeadCall(int(code), msg, hs)
 		return r, nil
+	case "writeContinue":
+		r.writeContinue()
+		return js.Undefined{}, nil
 	case "write":
 		r.write(js.Bytes(js.Arg(args, 0)))
 		return true, nil

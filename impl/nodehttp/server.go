@@ -1,6 +1,7 @@
 package nodehttp
 
 import (
+	"regexp"
 	"strings"
 
 	"github.com/nodespec/nodespec/impl/js"
@@ -36,9 +37,11 @@ type connection struct {
 	parser  *parser
 	current *exchange // the request being parsed
 	queue   []*exchange
-	// handedOver: a CONNECT request gave the socket to the 'connect'
-	// listener; the HTTP parser no longer reads it.
+	// handedOver: a CONNECT or upgrade request gave the socket to the
+	// 'connect' / 'upgrade' listener; the HTTP parser no longer reads it.
 	handedOver bool
+	handOver   string // the event the socket is handed over with
+
 	// refused: the server answered a request itself (no Host) and reads no more.
 	refused   bool
 	peerEnded bool // the peer half-closed
@@ -140,17 +143,99 @@ func (c *connection) onHead(h *Head) error {
 	x.keepAlive = keepAlive(h)
 	c.current = x
 	c.queue = append(c.queue, x)
-	if h.Method == "CONNECT" {
-		c.handedOver = true
-		if s.ListenerCount("connect") > 0 {
-			s.Emit("connect", x.req, c.sock, js.Buffer{})
-		} else {
-			c.sock.Destroy(nil)
+	switch {
+	case h.Method == "CONNECT":
+		// http/Server/event.connect: the socket goes to the listener with
+		// what followed the request; without one the connection is closed.
+		c.handOver = "connect"
+		return errHandOverNow
+	case isUpgrade(h):
+		// http/Server/event.upgrade. v6: without a listener the connection
+		// is closed; v14 and later serve an ordinary request (the docs made
+		// the listener optional) but drop what followed it in the same chunk.
+		if s.ListenerCount("upgrade") > 0 || s.profile.Era == EraV6 {
+			c.handOver = "upgrade"
+			if s.profile.Era == EraV14 {
+				// Node 14 (and 20-24) hand the body over as part of head;
+				// Node 6 and 26 read the body first.
+				return errHandOverNow
+			}
+			return errHandOverAfterBody
 		}
-		return nil
+		s.dispatch(x)
+		return errDropRestAfterBody
 	}
-	s.Emit("request", x.req, x.res)
+	s.dispatch(x)
 	return nil
+}
+
+// dispatch emits a request: 'request', or for an Expect header
+// 'checkContinue' / 'checkExpectation' or the default 100 / 417
+// (http/Server/event.checkContinue, event.checkExpectation). HTTP/1.0
+// requests' expectations are ignored (observed on every release).
+func (s *Server) dispatch(x *exchange) {
+	expect, has := headerValue(x.req.head.Raw, "expect")
+	if !has || !x.req.head.persistentByDefault() {
+		s.Emit("request", x.req, x.res)
+		return
+	}
+	if continueToken.MatchString(expect) {
+		if s.ListenerCount("checkContinue") > 0 {
+			// Answering without writeContinue closes the connection: the
+			// body the client may still send is not wanted (observed).
+			x.res.awaitingContinue = true
+			s.Emit("checkContinue", x.req, x.res)
+			return
+		}
+		x.res.writeContinue()
+		s.Emit("request", x.req, x.res)
+		return
+	}
+	if s.ListenerCount("checkExpectation") > 0 {
+		s.Emit("checkExpectation", x.req, x.res)
+		return
+	}
+	x.res.writeHeadCall(417, "", nil)
+	x.res.end(nil)
+}
+
+// continueToken: the expectation names 100-continue, in any case, alone or
+// in a list (observed: "100-Continue" and "100-continue, foo" both count).
+var continueToken = regexp.MustCompile(`(?i)(^|[^a-z0-9-])100-continue($|[^a-z0-9-])`)
+
+// isUpgrade: an Upgrade header and an upgrade token in Connection.
+func isUpgrade(h *Head) bool {
+	if _, ok := headerValue(h.Raw, "upgrade"); !ok {
+		return false
+	}
+	for i := 0; i+1 < len(h.Raw); i += 2 {
+		if strings.EqualFold(h.Raw[i], "connection") {
+			for _, tok := range strings.Split(h.Raw[i+1], ",") {
+				if strings.EqualFold(strings.TrimSpace(tok), "upgrade") {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// onHandOver gives the socket to the 'connect' or 'upgrade' listener with
+// the bytes that followed the request (head); without a listener the
+// connection is closed.
+func (c *connection) onHandOver(rest []byte) {
+	s, x := c.srv, c.current
+	c.handedOver = true
+	if s.profile.Era == EraV14 && c.handOver == "upgrade" {
+		// The body went into head: the request is complete with no data.
+		x.req.complete = true
+		x.req.push(nil)
+	}
+	if s.ListenerCount(c.handOver) == 0 {
+		c.sock.Destroy(nil)
+		return
+	}
+	s.Emit(c.handOver, x.req, c.sock, js.Buffer(rest))
 }
 
 func (c *connection) onBody(b []byte) { c.current.req.push(b) }
@@ -194,12 +279,18 @@ func keepAlive(h *Head) bool {
 }
 
 func hasHeader(raw []string, name string) bool {
-	for i := 0; i < len(raw); i += 2 {
+	_, ok := headerValue(raw, name)
+	return ok
+}
+
+// headerValue is the first value of a header, by case-insensitive name.
+func headerValue(raw []string, name string) (string, bool) {
+	for i := 0; i+1 < len(raw); i += 2 {
 		if strings.EqualFold(raw[i], name) {
-			return true
+			return raw[i+1], true
 		}
 	}
-	return false
+	return "", false
 }
 
 // Get implements js.Object.
