@@ -156,6 +156,9 @@ func (p *prober) run(c *fixtures.Case, name, profile string) result {
 	if r.err == nil && c.Wire != nil && !c.Wire.Whole {
 		if b, err := targets.Run(t, c, profile, rawwire.Bytewise()); err == nil {
 			r.splitDiff = oracle.TraceDiff(r.trace, b)
+			if r.splitDiff == "" && flatOrder(r.trace) != flatOrder(b) {
+				r.splitDiff = "order whole: " + flatOrder(r.trace) + "\norder bytewise: " + flatOrder(b)
+			}
 		}
 	}
 	return r
@@ -178,6 +181,7 @@ func renderTrace(tr *trace.Trace) string {
 			fmt.Fprintf(&sb, "      %s\n", oracle.Describe(e))
 		}
 	}
+	fmt.Fprintf(&sb, "    ORDER: %s\n", flatOrder(tr))
 	if tr.Wire != nil {
 		fmt.Fprintf(&sb, "    received (%s): '%s'\n", tr.Wire.End, fixtures.Escape(oracle.MaskWire(tr.Wire.Received)))
 	}
@@ -218,4 +222,21 @@ func wireBytes(c *fixtures.Case) []byte {
 
 func indent(s, pre string) string {
 	return pre + strings.ReplaceAll(strings.TrimRight(s, "\n"), "\n", "\n"+pre)
+}
+
+func flatOrder(tr *trace.Trace) string {
+	var parts []string
+	for _, e := range tr.Events {
+		n := e.Ev
+		if e.Read != "" {
+			n = "r:" + e.Read
+		} else if e.Call != "" {
+			n = "c:" + e.Call
+		}
+		if len(parts) > 0 && parts[len(parts)-1] == e.O+"."+n && n == "data" {
+			continue
+		}
+		parts = append(parts, e.O+"."+n)
+	}
+	return strings.Join(parts, " ")
 }

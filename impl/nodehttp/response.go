@@ -29,6 +29,13 @@ type ServerResponse struct {
 	// awaitingContinue: 'checkContinue' was emitted and no 100 was sent
 	// yet; a final response then closes the connection (observed).
 	awaitingContinue bool
+
+	// pending holds the bytes of a response queued behind an earlier one on
+	// the connection (pipelining): responses go out in request order.
+	pending   []byte
+	finishing bool // end() wrote the last bytes; 'finish' follows
+	closed    bool // 'close' was emitted
+	destroyed bool
 }
 
 func newResponse(x *exchange) *ServerResponse {
@@ -103,7 +110,7 @@ func (r *ServerResponse) writeHeadCall(code int, msg string, headers map[string]
 // at once, whether or not the request asked for it (observed).
 func (r *ServerResponse) writeContinue() {
 	r.awaitingContinue = false
-	r.exchange.sock.Write([]byte("HTTP/1.1 100 Continue\r\n\r\n"), nil)
+	r.send([]byte("HTTP/1.1 100 Continue\r\n\r\n"))
 }
 
 func (r *ServerResponse) write(b []byte) {
@@ -120,8 +127,72 @@ func (r *ServerResponse) write(b []byte) {
 		}
 	}
 	if len(out) > 0 {
-		r.exchange.sock.Write(out, nil)
+		r.send(out)
 	}
+}
+
+// send writes now if this response is the connection's current one, or
+// keeps the bytes until the responses before it are done.
+func (r *ServerResponse) send(b []byte) {
+	if r.destroyed {
+		return
+	}
+	if !r.exchange.current() {
+		r.pending = append(r.pending, b...)
+		return
+	}
+	r.exchange.sock.Write(b, nil)
+}
+
+// activate runs when the responses before this one are done.
+func (r *ServerResponse) activate() {
+	if len(r.pending) > 0 {
+		r.exchange.sock.Write(r.pending, nil)
+		r.pending = nil
+	}
+	if r.finished {
+		r.finishSoon()
+	}
+}
+
+// finishSoon emits 'finish' once the last bytes are written: on the next
+// tick, as a write that completed at once reports. Then the response
+// closes (v14 and later, on the tick after), and the request is drained
+// if nobody read it.
+func (r *ServerResponse) finishSoon() {
+	if r.finishing {
+		return
+	}
+	r.finishing = true
+	x := r.exchange
+	x.sock.Loop.NextTick(func() {
+		if r.destroyed {
+			return
+		}
+		r.Emit("finish")
+		if x.conn.srv.profile.Era != EraV6 {
+			x.sock.Loop.NextTick(r.emitClose)
+		}
+		x.req.dump()
+		x.responseDone()
+	})
+}
+
+func (r *ServerResponse) emitClose() {
+	if r.closed {
+		return
+	}
+	r.closed = true
+	r.Emit("close")
+	if req := r.exchange.req; req.profile.Era == EraLatest {
+		req.maybeClose()
+	}
+}
+
+// destroy is response.destroy(): the socket is destroyed; 'close' comes
+// when it has closed.
+func (r *ServerResponse) destroy() {
+	r.exchange.sock.Destroy(nil)
 }
 
 func (r *ServerResponse) end(b []byte) {
@@ -142,10 +213,12 @@ func (r *ServerResponse) end(b []byte) {
 	} else {
 		out = append(out, b...)
 	}
-	r.exchange.sock.Write(out, func(error) {
-		r.Emit("finish")
-		r.exchange.responseDone()
-	})
+	if r.exchange.current() {
+		r.exchange.sock.Write(out, nil)
+		r.finishSoon()
+	} else {
+		r.pending = append(r.pending, out...)
+	}
 }
 
 // Get implements js.Object.
@@ -186,6 +259,9 @@ func (r *ServerResponse) Call(name string, args []any) (any, error) {
 		}
 		hs, _ := js.Arg(rest, 0).(map[string]any)
 		r.writeHeadCall(int(code), msg, hs)
+		return r, nil
+	case "destroy":
+		r.destroy()
 		return r, nil
 	case "writeContinue":
 		r.writeContinue()

@@ -79,20 +79,51 @@ func (s *Server) attach(sock *nodenet.Socket) {
 		if err := c.parser.Finish(); err != nil && !c.refused {
 			c.clientError(err)
 		}
-		// The peer is done sending. A request still waiting for body bytes
-		// never gets them: it is aborted ('aborted', then 'close';
-		// http/IncomingMessage/event.aborted). With no response pending the
-		// socket closes; a pending response still goes out first.
-		if x := c.current; x != nil && !x.req.complete && !x.req.aborted {
-			x.req.abort()
-		}
-		if len(c.queue) == 0 || c.current != nil && c.current.req.aborted || !c.queue[0].res.headersSent {
+		if len(c.queue) == 0 || !c.queue[0].res.headersSent && c.queue[0].req.complete {
 			// Nothing is being answered: the releases close at once, even
 			// with complete requests still unanswered (observed on 6, 14, 20).
 			sock.End()
 			sock.Destroy(nil)
 		}
 	})
+	// The server's own 'close' listener comes before any the program adds,
+	// so requests learn of the loss before the socket's 'close' is seen.
+	sock.On("close", func(...any) { c.socketClosed() })
+	sock.On("timeout", func(...any) { c.timeout() })
+}
+
+// socketClosed: every exchange still open on the connection loses its
+// socket. Each response closes on the next tick; the requests are
+// aborted or closed as their line does it (IncomingMessage.socketClosed).
+func (c *connection) socketClosed() {
+	for _, x := range c.queue {
+		if !x.res.closed {
+			x.sock.Loop.NextTick(x.res.emitClose)
+		}
+		x.req.socketClosed(x.res.finished)
+	}
+}
+
+// timeout: the socket was idle for its timeout (server.setTimeout,
+// message.setTimeout). The request in progress, its response and the
+// server hear of it; if nobody listens, the socket is destroyed.
+func (c *connection) timeout() {
+	heard := false
+	if x := c.current; x != nil && !x.req.complete && x.req.ListenerCount("timeout") > 0 {
+		x.req.Emit("timeout", c.sock)
+		heard = true
+	}
+	if len(c.queue) > 0 && c.queue[0].res.ListenerCount("timeout") > 0 {
+		c.queue[0].res.Emit("timeout", c.sock)
+		heard = true
+	}
+	if c.srv.ListenerCount("timeout") > 0 {
+		c.srv.Emit("timeout", c.sock)
+		heard = true
+	}
+	if !heard {
+		c.sock.Destroy(nil)
+	}
 }
 
 // clientError reports a parse error: to the 'clientError' listeners, or
@@ -111,19 +142,17 @@ func (c *connection) clientError(e *ParseError) {
 		c.srv.Emit("clientError", err, c.sock)
 		return
 	}
-	// Without a listener: Node 6 destroys the socket, as its docs say; later
-	// releases answer 400 (431 for a header overflow) and close, unless the
-	// socket can no longer be written to.
-	if c.srv.profile.Era == EraV6 || c.peerEnded {
-		c.sock.Destroy(nil)
-		return
+	// Without a listener: Node 6 destroys the socket with the error, as its
+	// docs say; later releases first answer 400 (431 for a header overflow)
+	// with Connection: close, unless a response already began.
+	if c.srv.profile.Era != EraV6 && !(len(c.queue) > 0 && c.queue[0].res.headersSent) {
+		status := "400 Bad Request"
+		if e.Code == "HPE_HEADER_OVERFLOW" {
+			status = "431 Request Header Fields Too Large"
+		}
+		c.sock.Write([]byte("HTTP/1.1 "+status+"\r\nConnection: close\r\n\r\n"), nil)
 	}
-	status := "400 Bad Request"
-	if e.Code == "HPE_HEADER_OVERFLOW" {
-		status = "431 Request Header Fields Too Large"
-	}
-	c.sock.Write([]byte("HTTP/1.1 "+status+"\r\nConnection: close\r\n\r\n"), nil)
-	c.sock.End()
+	c.sock.Destroy(err)
 }
 
 func (c *connection) onHead(h *Head) error {
@@ -139,6 +168,11 @@ func (c *connection) onHead(h *Head) error {
 	}
 	x := &exchange{conn: c, sock: c.sock}
 	x.req = newIncoming(s.Loop, s.profile, s.join, c.sock, h)
+	x.req.x = x
+	if n := len(c.queue); n > 0 && !c.queue[n-1].req.endEmitted {
+		x.req.held = true
+		c.queue[n-1].req.next = x.req
+	}
 	x.res = newResponse(x)
 	x.keepAlive = keepAlive(h)
 	c.current = x
@@ -240,6 +274,9 @@ func (c *connection) onHandOver(rest []byte) {
 
 func (c *connection) onBody(b []byte) { c.current.req.push(b) }
 
+// current reports whether x's response is the one the connection is sending.
+func (x *exchange) current() bool { return len(x.conn.queue) > 0 && x.conn.queue[0] == x }
+
 func (c *connection) onComplete(rawTrailers []string) {
 	req := c.current.req
 	req.rawTrailers = rawTrailers
@@ -251,17 +288,27 @@ func (c *connection) onComplete(rawTrailers []string) {
 // may go, and a connection that is not kept alive is closed.
 func (x *exchange) responseDone() {
 	c := x.conn
-	if len(c.queue) > 0 && c.queue[0] == x {
-		c.queue = c.queue[1:]
+	if !x.current() {
+		return
 	}
+	c.queue = c.queue[1:]
 	switch {
 	case !x.keepAlive:
+		// The last response of a connection that closes: the socket is
+		// ended and destroyed once the bytes are out (observed: no 'end'
+		// event follows, whatever the peer does).
 		c.sock.End()
+		c.sock.Destroy(nil)
+		return
 	case c.peerEnded && len(c.queue) == 0:
 		// The peer half-closed a kept-alive connection: with nothing left
 		// to answer, the server closes it too.
 		c.sock.End()
 		c.sock.Destroy(nil)
+		return
+	}
+	if len(c.queue) > 0 {
+		c.queue[0].res.activate()
 	}
 }
 

@@ -126,6 +126,34 @@ type Socket struct {
 	destroyed  bool
 	hadError   bool
 	reading    bool // the reader goroutine was started
+
+	// socket.setTimeout: 'timeout' after this long without reads or writes.
+	idle      time.Duration
+	idleTimer *loop.Timer
+}
+
+// SetTimeout is socket.setTimeout(ms): 0 turns the timeout off. The socket
+// only emits 'timeout'; what happens then is its owner's business.
+func (s *Socket) SetTimeout(ms float64) {
+	s.idle = time.Duration(ms * float64(time.Millisecond))
+	s.touch()
+}
+
+// touch restarts the idle timer after activity.
+func (s *Socket) touch() {
+	if s.idleTimer != nil {
+		s.Loop.ClearTimeout(s.idleTimer)
+		s.idleTimer = nil
+	}
+	if s.idle <= 0 || s.destroyed {
+		return
+	}
+	s.idleTimer = s.Loop.SetTimeout(func() {
+		s.idleTimer = nil
+		if !s.destroyed {
+			s.Emit("timeout")
+		}
+	}, s.idle)
 }
 
 func newSocket(l *loop.Loop, c net.Conn) *Socket {
@@ -151,6 +179,7 @@ func (s *Socket) read() {
 			chunk := append(js.Buffer(nil), buf[:n]...)
 			s.Loop.Post(func() {
 				if !s.destroyed {
+					s.touch()
 					s.Emit("data", chunk)
 				}
 			})
@@ -178,6 +207,7 @@ func (s *Socket) Write(b []byte, cb func(error)) {
 	if s.destroyed || s.ended {
 		return
 	}
+	s.touch()
 	_ = s.conn.SetWriteDeadline(time.Now().Add(5 * time.Second))
 	_, err := s.conn.Write(b)
 	s.Loop.Post(func() {
@@ -209,6 +239,10 @@ func (s *Socket) Destroy(err *js.Error) {
 	}
 	s.destroyed = true
 	s.hadError = err != nil
+	if s.idleTimer != nil {
+		s.Loop.ClearTimeout(s.idleTimer)
+		s.idleTimer = nil
+	}
 	s.once.Do(func() { s.conn.Close() })
 	if s.reading {
 		<-s.readerDone // Close unblocks the reader; wait so no goroutine outlives the socket
@@ -248,6 +282,10 @@ func (s *Socket) Call(name string, args []any) (any, error) {
 		return true, nil
 	case "destroy":
 		s.Destroy(nil)
+		return s, nil
+	case "setTimeout":
+		ms, _ := js.Arg(args, 0).(float64)
+		s.SetTimeout(ms)
 		return s, nil
 	}
 	return nil, js.ErrMissing

@@ -191,6 +191,11 @@ func (s *session) attach(o any, kind string) {
 		watched[ev] = true
 	}
 	events := maps.Clone(watched)
+	if kind == "server" {
+		// As in the harness: the objects a request brings are named (and
+		// get their watchers) even when nobody watches 'request'.
+		events["request"], events["connection"] = true, true
+	}
 	for key := range s.prog.On {
 		if k, ev, _ := strings.Cut(key, "."); k == kind {
 			events[ev] = true
