@@ -61,6 +61,9 @@ func (l *Loop) Unref() {
 	}
 }
 
+// Now is the loop's clock (the wall clock; timers are measured on it).
+func (l *Loop) Now() time.Time { return time.Now() }
+
 // NextTick queues fn to run before any other I/O or timer callback.
 func (l *Loop) NextTick(fn func()) { l.ticks = append(l.ticks, fn) }
 

@@ -65,6 +65,8 @@ func (m *Module) Get(name string) (any, bool) {
 		return js.Func{Name: name}, true
 	case "createServer":
 		return js.Func{Name: name}, true
+	case "maxHeaderSize":
+		return float64(m.Profile.MaxHeaderSize), true
 	}
 	return nil, false
 }

@@ -49,6 +49,7 @@ type Head struct {
 
 // parserHandler receives what the parser finds, in wire order.
 type parserHandler interface {
+	onMessageBegin()      // the first byte of a request
 	onHead(h *Head) error // may refuse (e.g. no Host), or stop for a hand-over (errHandOver...)
 	onBody(b []byte)
 	onComplete(rawTrailers []string)
@@ -239,6 +240,7 @@ func (p *parser) step(b []byte, i int) int {
 			return 1 // empty lines before a request are skipped (every era)
 		}
 		p.reset()
+		p.h.onMessageBegin()
 		p.state = sMethod
 		return p.method1(c)
 	case sMethod:

@@ -40,6 +40,13 @@ type Profile struct {
 	// as the example; this era's table differs from the current one here
 	// ("" removes a code). Observed on the releases of the era.
 	StatusTexts map[int]string
+	// http/maxHeaderSize, and the parser's limit unless createServer sets
+	// one: 8 KiB on Node 6.17.1 (the v6 docs add it in 6.16.0), 16 KiB later.
+	MaxHeaderSize int
+	// The server's settings and their defaults, observed on the releases;
+	// a name missing here is missing on the server (http/Server/server.*).
+	// nil is null.
+	ServerDefaults map[string]any
 }
 
 var discardedV6 = []string{
@@ -70,6 +77,9 @@ var Profiles = map[string]*Profile{
 		CookieSeparator: ", ",
 		Methods:         methodsV6,
 		StatusTexts:     map[int]string{103: "", 418: "I'm a teapot", 425: "Unordered Collection"},
+		MaxHeaderSize:   8192,
+		ServerDefaults: map[string]any{"timeout": float64(120000), "headersTimeout": float64(40000),
+			"keepAliveTimeout": float64(5000)},
 	},
 	"v14": {
 		Name:            "v14",
@@ -79,6 +89,9 @@ var Profiles = map[string]*Profile{
 		CookieSeparator: "; ",
 		Validators:      true,
 		Methods:         withSorted(methodsV6, "PRI"), // Node 14's parser also takes the HTTP/2 preface method
+		MaxHeaderSize:   16384,
+		ServerDefaults: map[string]any{"timeout": float64(0), "headersTimeout": float64(60000),
+			"requestTimeout": float64(0), "keepAliveTimeout": float64(5000), "maxHeadersCount": nil},
 	},
 	"latest": {
 		Name:                 "latest",
@@ -92,6 +105,10 @@ var Profiles = map[string]*Profile{
 		ValidatorLabel:       true,
 		RequireHost:          true,
 		Methods:              withSorted(methodsV6, "QUERY"),
+		MaxHeaderSize:        16384,
+		ServerDefaults: map[string]any{"timeout": float64(0), "headersTimeout": float64(60000),
+			"requestTimeout": float64(300000), "keepAliveTimeout": float64(5000), "maxHeadersCount": nil,
+			"maxRequestsPerSocket": float64(0)},
 	},
 }
 

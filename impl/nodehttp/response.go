@@ -72,8 +72,9 @@ func (r *ServerResponse) head(bodyLen int) []byte {
 	fmt.Fprintf(&sb, "Date: %s\r\n", httpDate())
 	if x.keepAlive {
 		sb.WriteString("Connection: keep-alive\r\n")
-		if x.conn.srv.profile.KeepAliveHeader {
-			sb.WriteString("Keep-Alive: timeout=5\r\n") // server.keepAliveTimeout, 5 s by default
+		if kat := x.conn.srv.num("keepAliveTimeout"); x.conn.srv.profile.KeepAliveHeader && kat > 0 {
+			// server.keepAliveTimeout in whole seconds (5 s by default)
+			fmt.Fprintf(&sb, "Keep-Alive: timeout=%d\r\n", int(kat/1000))
 		}
 	} else {
 		sb.WriteString("Connection: close\r\n")

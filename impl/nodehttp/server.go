@@ -1,8 +1,10 @@
 package nodehttp
 
 import (
+	"fmt"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/nodespec/nodespec/impl/js"
 	"github.com/nodespec/nodespec/impl/loop"
@@ -16,18 +18,45 @@ type Server struct {
 	*nodenet.Server
 	profile *Profile
 	join    bool
+	// props are the server's readable and assignable settings (timeout,
+	// headersTimeout ...), starting from the profile's defaults; a name
+	// absent here is absent on the server (v6 has no requestTimeout).
+	props         map[string]any
+	maxHeaderSize int
+	checkInterval float64 // connectionsCheckingInterval (latest), ms
+	conns         map[*connection]bool
+	checker       *loop.Timer
 }
 
-// Options of http.createServer that the reference implementation honours.
-type Options struct {
-	JoinDuplicateHeaders bool
-}
+// Options are http.createServer's options, as the program gives them.
+type Options map[string]any
 
-// NewServer is http.createServer(options) under a profile.
-func NewServer(l *loop.Loop, p *Profile, opts Options) *Server {
-	s := &Server{Server: nodenet.NewServer(l), profile: p, join: opts.JoinDuplicateHeaders}
+// NewServer is http.createServer(options) under a profile. An option ref
+// does not implement is an error, never silently ignored.
+func NewServer(l *loop.Loop, p *Profile, opts Options) (*Server, error) {
+	s := &Server{Server: nodenet.NewServer(l), profile: p, props: map[string]any{},
+		maxHeaderSize: p.MaxHeaderSize, checkInterval: 30000, conns: map[*connection]bool{}}
+	for k, v := range p.ServerDefaults {
+		s.props[k] = v
+	}
+	for k, v := range opts {
+		n, isNum := v.(float64)
+		switch {
+		case k == "joinDuplicateHeaders":
+			b, _ := v.(bool)
+			s.join = b
+		case k == "maxHeaderSize" && isNum:
+			s.maxHeaderSize = int(n)
+		case k == "connectionsCheckingInterval" && isNum:
+			s.checkInterval = n
+		case (k == "headersTimeout" || k == "requestTimeout" || k == "keepAliveTimeout") && isNum:
+			s.props[k] = n
+		default:
+			return nil, fmt.Errorf("ref does not implement createServer option %s: %v", k, v)
+		}
+	}
 	s.Server.On("connection", func(args ...any) { s.attach(args[0].(*nodenet.Socket)) })
-	return s
+	return s, nil
 }
 
 // connection tracks the requests of one socket; responses go out in order.
@@ -45,6 +74,12 @@ type connection struct {
 	// refused: the server answered a request itself (no Host) and reads no more.
 	refused   bool
 	peerEnded bool // the peer half-closed
+
+	// timeouts (timeouts.go)
+	msgStart      time.Time // when the request being received began; zero between requests
+	headDone      bool
+	requestTimer  *loop.Timer // v14's requestTimeout
+	idleKeepAlive bool        // between requests on a kept-alive connection
 }
 
 // errRefused stops the parser after a request the server refused itself.
@@ -61,7 +96,9 @@ type exchange struct {
 
 func (s *Server) attach(sock *nodenet.Socket) {
 	c := &connection{srv: s, sock: sock}
-	c.parser = newParser(s.profile.Era, s.profile.Methods, 16*1024, c)
+	c.parser = newParser(s.profile.Era, s.profile.Methods, s.maxHeaderSize, c)
+	s.conns[c] = true
+	s.startTimers(c)
 	sock.On("data", func(args ...any) {
 		if c.handedOver || c.refused {
 			return // after CONNECT the socket belongs to the 'connect' listener
@@ -88,7 +125,11 @@ func (s *Server) attach(sock *nodenet.Socket) {
 	})
 	// The server's own 'close' listener comes before any the program adds,
 	// so requests learn of the loss before the socket's 'close' is seen.
-	sock.On("close", func(...any) { c.socketClosed() })
+	sock.On("close", func(...any) {
+		delete(s.conns, c)
+		c.stopRequestTimer()
+		c.socketClosed()
+	})
 	sock.On("timeout", func(...any) { c.timeout() })
 }
 
@@ -138,18 +179,23 @@ func (c *connection) clientError(e *ParseError) {
 			err.Props["rawPacket"] = js.Buffer(e.RawPacket)
 		}
 	}
+	status := "400 Bad Request"
+	if e.Code == "HPE_HEADER_OVERFLOW" {
+		status = "431 Request Header Fields Too Large"
+	}
+	c.reportClientError(err, status)
+}
+
+// reportClientError gives err to the 'clientError' listeners, or handles
+// it by default: Node 6 destroys the socket with the error, as its docs
+// say; later releases first answer with status and Connection: close,
+// unless a response already began.
+func (c *connection) reportClientError(err *js.Error, status string) {
 	if c.srv.ListenerCount("clientError") > 0 {
 		c.srv.Emit("clientError", err, c.sock)
 		return
 	}
-	// Without a listener: Node 6 destroys the socket with the error, as its
-	// docs say; later releases first answer 400 (431 for a header overflow)
-	// with Connection: close, unless a response already began.
 	if c.srv.profile.Era != EraV6 && !(len(c.queue) > 0 && c.queue[0].res.headersSent) {
-		status := "400 Bad Request"
-		if e.Code == "HPE_HEADER_OVERFLOW" {
-			status = "431 Request Header Fields Too Large"
-		}
 		c.sock.Write([]byte("HTTP/1.1 "+status+"\r\nConnection: close\r\n\r\n"), nil)
 	}
 	c.sock.Destroy(err)
@@ -157,6 +203,8 @@ func (c *connection) clientError(e *ParseError) {
 
 func (c *connection) onHead(h *Head) error {
 	s := c.srv
+	c.headDone = true
+	c.requestArrived()
 	if s.profile.RequireHost && h.Major == 1 && h.Minor == 1 && !hasHeader(h.Raw, "host") {
 		// requireHostHeader (latest, http/createServer): the server answers
 		// 400 itself; no 'clientError' is emitted, even with a listener.
@@ -277,7 +325,14 @@ func (c *connection) onBody(b []byte) { c.current.req.push(b) }
 // current reports whether x's response is the one the connection is sending.
 func (x *exchange) current() bool { return len(x.conn.queue) > 0 && x.conn.queue[0] == x }
 
+func (c *connection) onMessageBegin() {
+	c.msgStart, c.headDone = c.srv.Loop.Now(), false
+	c.startRequestTimer()
+}
+
 func (c *connection) onComplete(rawTrailers []string) {
+	c.msgStart = time.Time{}
+	c.stopRequestTimer()
 	req := c.current.req
 	req.rawTrailers = rawTrailers
 	req.complete = true
@@ -309,7 +364,9 @@ func (x *exchange) responseDone() {
 	}
 	if len(c.queue) > 0 {
 		c.queue[0].res.activate()
+		return
 	}
+	c.keepAliveIdle()
 }
 
 func keepAlive(h *Head) bool {
@@ -342,6 +399,9 @@ func headerValue(raw []string, name string) (string, bool) {
 
 // Get implements js.Object.
 func (s *Server) Get(name string) (any, bool) {
+	if v, ok := s.props[name]; ok {
+		return v, true
+	}
 	switch name {
 	case "listening":
 		return !s.Closing(), true
@@ -349,8 +409,59 @@ func (s *Server) Get(name string) (any, bool) {
 	return nil, false
 }
 
+// settable are the server properties a program may assign.
+var settable = map[string]bool{"timeout": true, "headersTimeout": true, "requestTimeout": true,
+	"keepAliveTimeout": true, "maxHeadersCount": true, "maxRequestsPerSocket": true}
+
+// ExchangeOf is the latest request on sock and its response (nil when
+// none): a program in a socket's handler reaches them as req and res.
+func (s *Server) ExchangeOf(sock *nodenet.Socket) (*IncomingMessage, *ServerResponse) {
+	for c := range s.conns {
+		if c.sock == sock && c.current != nil {
+			return c.current.req, c.current.res
+		}
+	}
+	return nil, nil
+}
+
+// Set implements js.Setter: an assignment creates the member, as in
+// JavaScript, and the server honours it from then on.
+func (s *Server) Set(name string, v any) bool {
+	if !settable[name] {
+		return false
+	}
+	if i, ok := v.(int); ok {
+		v = float64(i)
+	}
+	s.props[name] = v
+	return true
+}
+
+// num is a numeric setting; absent, null or undefined is 0.
+func (s *Server) num(name string) float64 {
+	n, _ := s.props[name].(float64)
+	return n
+}
+
 // Call implements js.Object.
 func (s *Server) Call(name string, args []any) (any, error) {
+	switch name {
+	case "setTimeout":
+		// server.setTimeout([ms][, cb]): the idle timeout of sockets
+		// connecting from now on; cb listens for 'timeout'. Without a
+		// number the property becomes undefined (observed on 14 and 20+).
+		if ms, ok := js.Arg(args, 0).(float64); ok {
+			s.props["timeout"] = ms
+		} else {
+			s.props["timeout"] = js.Undefined{}
+		}
+		for _, a := range args {
+			if cb, ok := a.(js.Callback); ok {
+				s.On("timeout", js.Listener(cb))
+			}
+		}
+		return s, nil
+	}
 	return nil, js.ErrMissing
 }
 

@@ -253,6 +253,15 @@ func (s *Socket) Destroy(err *js.Error) {
 	s.Loop.OnClose(func() { s.Emit("close", s.hadError) })
 }
 
+// ReaderDone is closed once the socket has read everything the peer will
+// send (EOF, an error, or Destroy); nil when it never started reading.
+func (s *Socket) ReaderDone() <-chan struct{} {
+	if !s.reading {
+		return nil
+	}
+	return s.readerDone
+}
+
 // Destroyed reports whether Destroy ran.
 func (s *Socket) Destroyed() bool { return s.destroyed }
 
@@ -261,6 +270,8 @@ func (s *Socket) Get(name string) (any, bool) {
 	switch name {
 	case "destroyed":
 		return s.destroyed, true
+	case "writable":
+		return !s.ended && !s.destroyed, true
 	case "remoteAddress":
 		return s.conn.RemoteAddr().String(), true
 	}

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf16"
 
 	"github.com/nodespec/nodespec/fixtures"
 	"github.com/nodespec/nodespec/impl/js"
@@ -88,15 +89,20 @@ func (s *session) setup(p *nodehttp.Profile) error {
 	if s.prog.Server == nil {
 		return nil
 	}
-	for k := range s.prog.Server.Options {
-		if k != "joinDuplicateHeaders" {
-			// Silently ignoring an option would pass or fail a case for the
-			// wrong reason; say what ref does not implement instead.
-			return fmt.Errorf("ref does not implement createServer option %q", k)
+	opts := nodehttp.Options{}
+	for k, v := range s.prog.Server.Options {
+		if i, ok := v.(int); ok {
+			v = float64(i)
 		}
+		opts[k] = v
 	}
-	join, _ := s.prog.Server.Options["joinDuplicateHeaders"].(bool)
-	s.server = nodehttp.NewServer(s.loop, p, nodehttp.Options{JoinDuplicateHeaders: join})
+	srv, err := nodehttp.NewServer(s.loop, p, opts)
+	if err != nil {
+		// Silently ignoring an option would pass or fail a case for the
+		// wrong reason; say what ref does not implement instead.
+		return err
+	}
+	s.server = srv
 	s.name(s.server, "server")
 	s.attach(s.server, "server")
 	if err := s.server.Listen("tcp", "127.0.0.1:0"); err != nil {
@@ -112,6 +118,7 @@ const finishGuard = 2 * time.Second
 // Finish closes the server, destroys what is still open, lets the close
 // events run, and returns the trace.
 func (s *session) Finish() (*trace.Trace, error) {
+	s.drainPeers()
 	s.loop.Post(func() {
 		deliver := func() {
 			s.loop.SetImmediate(func() { s.loop.SetTimeout(s.loop.Stop, 0) })
@@ -134,6 +141,37 @@ func (s *session) Finish() (*trace.Trace, error) {
 	})
 	s.stop()
 	return &trace.Trace{Events: s.events}, nil
+}
+
+// peerGrace bounds how long Finish waits for the peer's close to be read.
+const peerGrace = 200 * time.Millisecond
+
+// drainPeers waits until every open connection has read the peer's close
+// (the wire script always ends by closing its side), so what that close
+// causes ('end', a parse error at EOF) happens before the teardown, as it
+// does on the real runtimes, instead of racing it.
+func (s *session) drainPeers() {
+	if s.server == nil {
+		return
+	}
+	got := make(chan []<-chan struct{}, 1)
+	s.loop.Post(func() {
+		var done []<-chan struct{}
+		for _, c := range s.server.Connections() {
+			if d := c.ReaderDone(); d != nil {
+				done = append(done, d)
+			}
+		}
+		got <- done
+	})
+	deadline := time.After(peerGrace)
+	for _, d := range <-got {
+		select {
+		case <-d:
+		case <-deadline:
+			return
+		}
+	}
 }
 
 func (s *session) stop() {
@@ -234,6 +272,35 @@ func (s *session) scope(o any, kind, ev string, args []any) map[string]any {
 			if kindOf(args[i]) != "" {
 				s.name(args[i], "")
 			}
+		}
+	}
+	for i, a := range args {
+		// Every argument is also arg<i>; an unsigned event's error is error.
+		sc["arg"+strconv.Itoa(i)] = a
+		if kindOf(a) != "" {
+			s.name(a, "")
+		}
+		if _, isErr := a.(*js.Error); isErr && signatures[kind+"."+ev] == nil {
+			if _, set := sc["error"]; !set {
+				sc["error"] = a
+			}
+		}
+	}
+	// A socket's request and response are in scope with it.
+	if sock, ok := sc["sock"].(*nodenet.Socket); ok && s.server != nil {
+		if req, res := s.server.ExchangeOf(sock); req != nil {
+			if _, set := sc["req"]; !set {
+				sc["req"] = req
+			}
+			if _, set := sc["res"]; !set {
+				sc["res"] = res
+			}
+		}
+	}
+	// A request's or response's socket is in scope with it.
+	if m, ok := sc["req"].(*nodehttp.IncomingMessage); ok {
+		if _, set := sc["sock"]; !set && m.Socket != nil {
+			sc["sock"] = m.Socket
 		}
 	}
 	// objects of the same exchange: req<n> and res<n>
@@ -355,7 +422,16 @@ func dig(v any, keys []string) any {
 				return js.Undefined{}
 			}
 			v = val
+		case string:
+			if k != "length" {
+				return js.Undefined{}
+			}
+			v = float64(len(utf16.Encode([]rune(x)))) // JavaScript counts UTF-16 units
 		case []any:
+			if k == "length" {
+				v = float64(len(x))
+				continue
+			}
 			i, err := strconv.Atoi(k)
 			if err != nil || i < 0 || i >= len(x) {
 				return js.Undefined{}
