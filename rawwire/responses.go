@@ -14,14 +14,15 @@ import (
 // counted; 204 and 304 have no body; otherwise `Transfer-Encoding: chunked`
 // (last coding) frames the body in chunks up to the last chunk and its
 // trailers, and `Content-Length` gives its length. A response with neither
-// ends only at EOF, so it never counts here. Responses to HEAD are not
-// recognised (their Content-Length announces a body that never comes).
-func Responses(n int) func([]byte) bool {
-	return func(b []byte) bool { return CountResponses(b) >= n }
+// ends only at EOF, so it never counts here. methods are the methods of
+// the requests the responses answer, in order (RequestMethods): a response
+// to HEAD has no body whatever its headers say.
+func Responses(n int, methods []string) func([]byte) bool {
+	return func(b []byte) bool { return CountResponses(b, methods) >= n }
 }
 
 // CountResponses counts the complete final responses at the start of b.
-func CountResponses(b []byte) int {
+func CountResponses(b []byte, methods []string) int {
 	count := 0
 	for {
 		status, headers, rest, ok := readHead(b)
@@ -32,7 +33,7 @@ func CountResponses(b []byte) int {
 		case status >= 100 && status < 200:
 			b = rest // interim: the final response follows
 			continue
-		case status == 204 || status == 304:
+		case status == 204 || status == 304 || count < len(methods) && methods[count] == "HEAD":
 			b = rest
 		case isChunked(headers):
 			if b, ok = skipChunked(rest); !ok {
@@ -127,4 +128,39 @@ func skipChunked(b []byte) ([]byte, bool) {
 		}
 		b = b[size+2:]
 	}
+}
+
+// RequestMethods reads the methods of the requests in sent, in order, as far
+// as their framing can be followed (Content-Length or chunked bodies). It is
+// best effort: bytes it cannot follow end the list.
+func RequestMethods(sent []byte) []string {
+	var out []string
+	b := sent
+	for len(b) > 0 {
+		b = bytes.TrimLeft(b, "\r\n")
+		end := bytes.Index(b, []byte("\r\n\r\n"))
+		if end < 0 {
+			return out
+		}
+		lines := strings.Split(string(b[:end]), "\r\n")
+		method, _, _ := strings.Cut(lines[0], " ")
+		out = append(out, method)
+		rest := b[end+4:]
+		switch {
+		case isChunked(lines[1:]):
+			var ok bool
+			if rest, ok = skipChunked(rest); !ok {
+				return out
+			}
+		default:
+			if cl, has := contentLength(lines[1:]); has {
+				if len(rest) < cl {
+					return out
+				}
+				rest = rest[cl:]
+			}
+		}
+		b = rest
+	}
+	return out
 }

@@ -1,6 +1,9 @@
 package rawwire
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestCountResponses(t *testing.T) {
 	for _, tc := range []struct {
@@ -22,11 +25,29 @@ func TestCountResponses(t *testing.T) {
 		{"close-delimited never counts", "HTTP/1.0 200 OK\r\n\r\nbody", 0},
 		{"garbage", "hello\r\n\r\n", 0},
 	} {
-		if got := CountResponses([]byte(tc.in)); got != tc.want {
+		if got := CountResponses([]byte(tc.in), nil); got != tc.want {
 			t.Errorf("%s: got %d, want %d", tc.name, got, tc.want)
 		}
 	}
-	if !Responses(1)([]byte("HTTP/1.1 204 No Content\r\n\r\n")) || Responses(2)([]byte("HTTP/1.1 204 No Content\r\n\r\n")) {
+	if !Responses(1, nil)([]byte("HTTP/1.1 204 No Content\r\n\r\n")) || Responses(2, nil)([]byte("HTTP/1.1 204 No Content\r\n\r\n")) {
 		t.Error("Responses(n) must hold from n complete responses on")
+	}
+}
+
+// A response to HEAD announces a length it does not send; the peer knows
+// which requests it sent.
+func TestCountResponsesToHead(t *testing.T) {
+	sent := "GET /1 HTTP/1.1\r\nHost: a\r\n\r\nHEAD /2 HTTP/1.1\r\nHost: a\r\n\r\n" +
+		"POST /3 HTTP/1.1\r\nContent-Length: 2\r\n\r\nokPUT /4 HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nx\r\n0\r\n\r\n"
+	methods := RequestMethods([]byte(sent))
+	if got := strings.Join(methods, ","); got != "GET,HEAD,POST,PUT" {
+		t.Fatalf("RequestMethods = %s", got)
+	}
+	got := "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nxHTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"
+	if n := CountResponses([]byte(got), methods); n != 3 {
+		t.Errorf("with methods: %d responses, want 3", n)
+	}
+	if n := CountResponses([]byte(got), nil); n != 2 {
+		t.Errorf("without methods: %d responses, want 2 (the third response is taken for the HEAD body)", n)
 	}
 }

@@ -80,7 +80,7 @@ func play(port int, w *fixtures.Wire, seg rawwire.Segmentation) (*trace.Wire, er
 		// A keep-alive connection stays open: the case is done when its
 		// responses are in. If they never come, the deadline ends the wait
 		// and the verdict shows what did arrive.
-		cl.WaitFor(time.Now().Add(deadline), rawwire.Responses(w.Responses))
+		cl.WaitFor(time.Now().Add(deadline), rawwire.Responses(w.Responses, rawwire.RequestMethods(w.Bytes)))
 	}
 	switch w.Then {
 	case "fin":

@@ -269,7 +269,11 @@ func (m *IncomingMessage) Get(name string) (any, bool) {
 	h := m.head
 	switch name {
 	case "headers":
-		return m.headerObject(h.Raw), true
+		raw := h.Raw
+		if limit := m.x.conn.srv.headerLimit(); limit > 0 && len(raw) > 2*limit {
+			raw = raw[:2*limit] // v14 and Node 20 leave the rest in rawHeaders only
+		}
+		return m.headerObject(raw), true
 	case "rawHeaders":
 		return strList(h.Raw), true
 	case "trailers":

@@ -112,6 +112,9 @@ type parser struct {
 	prefixes []string // names a method may still grow into
 	maxHead  int
 	h        parserHandler
+	// maxHeaders: header lines a request may have (0: no limit); set per
+	// message by the server (latest only).
+	maxHeaders int
 
 	state pstate
 	err   *ParseError
@@ -537,6 +540,11 @@ func (p *parser) startHeaders() {
 func (p *parser) lineStart(c byte) int {
 	first := p.firstLine
 	p.firstLine = false
+	if p.maxHeaders > 0 && !p.trailers && len(p.raw)/2 >= p.maxHeaders && c != '\r' && c != '\n' && c != ' ' && c != '\t' {
+		// Node 22+: a header line past the server's header count limit is
+		// an overflow (observed), where older lines dropped it.
+		return p.fail("HPE_HEADER_OVERFLOW", "Header overflow")
+	}
 	switch c {
 	case '\r':
 		p.state = sHeadEndLF

@@ -64,24 +64,45 @@ func (r *ServerResponse) head(bodyLen int) []byte {
 	if msg == "" {
 		msg = statusText(r.StatusCode)
 	}
+	_, hasCL := r.values["content-length"]
+	if conn, ok := r.values["connection"]; ok && strings.Contains(strings.ToLower(conn), "close") {
+		x.keepAlive = false // the program asked to close (observed: honoured on every line)
+	}
+	if x.keepAlive && !x.req.head.persistentByDefault() && !hasCL {
+		// HTTP/1.0 keep-alive needs a length the program set itself;
+		// otherwise the body ends with the connection (observed).
+		x.keepAlive = false
+	}
+	srv := x.conn.srv
 	var sb strings.Builder
 	fmt.Fprintf(&sb, "HTTP/1.1 %d %s\r\n", r.StatusCode, msg)
 	for _, k := range r.names {
 		fmt.Fprintf(&sb, "%s: %s\r\n", r.cases[k], r.values[k])
 	}
-	fmt.Fprintf(&sb, "Date: %s\r\n", httpDate())
-	if x.keepAlive {
+	if _, ok := r.values["date"]; !ok {
+		fmt.Fprintf(&sb, "Date: %s\r\n", httpDate())
+	}
+	_, userConn := r.values["connection"]
+	switch {
+	case userConn:
+	case x.keepAlive && !x.lastAllowed:
 		sb.WriteString("Connection: keep-alive\r\n")
-		if kat := x.conn.srv.num("keepAliveTimeout"); x.conn.srv.profile.KeepAliveHeader && kat > 0 {
-			// server.keepAliveTimeout in whole seconds (5 s by default)
-			fmt.Fprintf(&sb, "Keep-Alive: timeout=%d\r\n", int(kat/1000))
+		if kat := x.keepAliveTimeout; srv.profile.KeepAliveHeader && kat > 0 {
+			// server.keepAliveTimeout in whole seconds (5 s by default),
+			// and maxRequestsPerSocket when set
+			fmt.Fprintf(&sb, "Keep-Alive: timeout=%d", int(kat/1000))
+			if m := srv.num("maxRequestsPerSocket"); m > 0 {
+				fmt.Fprintf(&sb, ", max=%d", int(m))
+			}
+			sb.WriteString("\r\n")
 		}
-	} else {
+	default:
+		// Also on the last request maxRequestsPerSocket allows, although
+		// the socket stays open (observed on Node 20-26).
 		sb.WriteString("Connection: close\r\n")
 	}
-	_, hasCL := r.values["content-length"]
 	switch {
-	case hasCL:
+	case hasCL || !r.hasBody():
 	case !x.keepAlive && !x.req.head.persistentByDefault():
 		// An HTTP/1.0-style exchange that closes: the body ends with the
 		// connection and no length is sent.
@@ -114,7 +135,16 @@ func (r *ServerResponse) writeContinue() {
 	r.send([]byte("HTTP/1.1 100 Continue\r\n\r\n"))
 }
 
+// hasBody: a response to HEAD, and a 204 or 304, has no body; what the
+// program writes is dropped and no length is sent.
+func (r *ServerResponse) hasBody() bool {
+	return r.exchange.req.head.Method != "HEAD" && r.StatusCode != 204 && r.StatusCode != 304
+}
+
 func (r *ServerResponse) write(b []byte) {
+	if !r.hasBody() {
+		b = nil
+	}
 	var out []byte
 	if !r.headersSent {
 		out = r.head(-1)
@@ -170,12 +200,15 @@ func (r *ServerResponse) finishSoon() {
 		if r.destroyed {
 			return
 		}
+		// The connection is done with this response before the program
+		// hears 'finish' (an idle connection is idle in its listener).
+		x.responseDone()
 		r.Emit("finish")
 		if x.conn.srv.profile.Era != EraV6 {
 			x.sock.Loop.NextTick(r.emitClose)
 		}
 		x.req.dump()
-		x.responseDone()
+		x.afterResponse()
 	})
 }
 
@@ -201,6 +234,12 @@ func (r *ServerResponse) end(b []byte) {
 		return
 	}
 	r.finished = true
+	if r.exchange.sock.Destroyed() {
+		return // nothing can be written: no 'finish' (observed)
+	}
+	if !r.hasBody() {
+		b = nil
+	}
 	var out []byte
 	if !r.headersSent {
 		out = r.head(len(b))

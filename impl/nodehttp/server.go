@@ -74,6 +74,7 @@ type connection struct {
 	// refused: the server answered a request itself (no Host) and reads no more.
 	refused   bool
 	peerEnded bool // the peer half-closed
+	requests  int  // requests received on the connection
 
 	// timeouts (timeouts.go)
 	msgStart      time.Time // when the request being received began; zero between requests
@@ -92,6 +93,12 @@ type exchange struct {
 	req       *IncomingMessage
 	res       *ServerResponse
 	keepAlive bool
+	// lastAllowed: the request maxRequestsPerSocket allows last (or one
+	// past it); its response says Connection: close.
+	lastAllowed bool
+	// keepAliveTimeout as the server had it when the request came: the
+	// Keep-Alive header says this even if the program changes it (observed).
+	keepAliveTimeout float64
 }
 
 func (s *Server) attach(sock *nodenet.Socket) {
@@ -214,7 +221,13 @@ func (c *connection) onHead(h *Head) error {
 		c.sock.End()
 		return errRefused
 	}
-	x := &exchange{conn: c, sock: c.sock}
+	keep := keepAlive(h) // from every header line, even those dropped below
+	if limit := s.headerLimit(); limit > 0 && len(h.Raw) > 2*limit && s.profile.Era == EraV6 {
+		// http/Server/server.maxHeadersCount: Node 6 drops the header lines
+		// past the limit (v14 keeps them in rawHeaders, see headerObject).
+		h.Raw = h.Raw[:2*limit]
+	}
+	x := &exchange{conn: c, sock: c.sock, keepAliveTimeout: s.num("keepAliveTimeout")}
 	x.req = newIncoming(s.Loop, s.profile, s.join, c.sock, h)
 	x.req.x = x
 	if n := len(c.queue); n > 0 && !c.queue[n-1].req.endEmitted {
@@ -222,9 +235,23 @@ func (c *connection) onHead(h *Head) error {
 		c.queue[n-1].req.next = x.req
 	}
 	x.res = newResponse(x)
-	x.keepAlive = keepAlive(h)
+	x.keepAlive = keep
 	c.current = x
 	c.queue = append(c.queue, x)
+	c.requests++
+	if max := s.num("maxRequestsPerSocket"); max > 0 && float64(c.requests) >= max {
+		// http/Server/server.maxRequestsPerSocket: the last allowed request
+		// is answered with Connection: close; one past it is dropped
+		// ('dropRequest') and answered 503. The socket stays open
+		// (observed on Node 20-26).
+		x.lastAllowed = true
+		if float64(c.requests) > max {
+			s.Emit("dropRequest", x.req, c.sock)
+			x.res.writeHeadCall(503, "", nil)
+			x.res.end(nil)
+			return nil
+		}
+	}
 	switch {
 	case h.Method == "CONNECT":
 		// http/Server/event.connect: the socket goes to the listener with
@@ -327,6 +354,9 @@ func (x *exchange) current() bool { return len(x.conn.queue) > 0 && x.conn.queue
 
 func (c *connection) onMessageBegin() {
 	c.msgStart, c.headDone = c.srv.Loop.Now(), false
+	if c.srv.profile.Era == EraLatest {
+		c.parser.maxHeaders = c.srv.headerLimit()
+	}
 	c.startRequestTimer()
 }
 
@@ -347,6 +377,12 @@ func (x *exchange) responseDone() {
 		return
 	}
 	c.queue = c.queue[1:]
+}
+
+// afterResponse runs after 'finish': the connection closes, goes on with
+// the next response, or idles until the next request.
+func (x *exchange) afterResponse() {
+	c := x.conn
 	switch {
 	case !x.keepAlive:
 		// The last response of a connection that closes: the socket is
@@ -413,6 +449,46 @@ func (s *Server) Get(name string) (any, bool) {
 var settable = map[string]bool{"timeout": true, "headersTimeout": true, "requestTimeout": true,
 	"keepAliveTimeout": true, "maxHeadersCount": true, "maxRequestsPerSocket": true}
 
+// close is server.close([cb]) (http/Server/server.close): stop accepting;
+// cb runs at 'close', once every connection is gone. Closing a server that
+// is not running gives cb an error, also at 'close'. Node 19+ also close
+// the idle connections at once (closeIdleConnections).
+func (s *Server) close(cb any) {
+	call, _ := cb.(js.Callback)
+	if s.Closing() {
+		if call != nil {
+			err := &js.Error{Name: "Error", Code: "ERR_SERVER_NOT_RUNNING", Message: "Server is not running."}
+			if s.profile.Era == EraV6 {
+				err = &js.Error{Name: "Error", Message: "Not running"}
+			}
+			s.Once("close", func(...any) { call(err) })
+		}
+		return
+	}
+	var done func()
+	if call != nil {
+		done = func() { call() }
+	}
+	s.Server.Close(done)
+	if s.checker != nil {
+		s.Loop.ClearTimeout(s.checker)
+		s.checker = nil
+	}
+	if s.profile.Era == EraLatest {
+		s.closeIdleConnections()
+	}
+}
+
+// closeIdleConnections destroys the connections with no request in
+// progress (http/Server/server.closeIdleConnections).
+func (s *Server) closeIdleConnections() {
+	for c := range s.conns {
+		if len(c.queue) == 0 && c.msgStart.IsZero() {
+			c.sock.Destroy(nil)
+		}
+	}
+}
+
 // ExchangeOf is the latest request on sock and its response (nil when
 // none): a program in a socket's handler reaches them as req and res.
 func (s *Server) ExchangeOf(sock *nodenet.Socket) (*IncomingMessage, *ServerResponse) {
@@ -437,6 +513,17 @@ func (s *Server) Set(name string, v any) bool {
 	return true
 }
 
+// headerLimit is the header count limit in force: maxHeadersCount, 1000
+// when it is null or absent (observed on every line; the latest docs say
+// 2000), none when it is 0.
+func (s *Server) headerLimit() int {
+	v, ok := s.props["maxHeadersCount"].(float64)
+	if !ok {
+		return 1000
+	}
+	return int(v)
+}
+
 // num is a numeric setting; absent, null or undefined is 0.
 func (s *Server) num(name string) float64 {
 	n, _ := s.props[name].(float64)
@@ -446,6 +533,23 @@ func (s *Server) num(name string) float64 {
 // Call implements js.Object.
 func (s *Server) Call(name string, args []any) (any, error) {
 	switch name {
+	case "close":
+		s.close(js.Arg(args, 0))
+		return s, nil
+	case "closeIdleConnections":
+		if s.profile.Era != EraLatest {
+			return nil, js.ErrMissing
+		}
+		s.closeIdleConnections()
+		return js.Undefined{}, nil
+	case "closeAllConnections":
+		if s.profile.Era != EraLatest {
+			return nil, js.ErrMissing
+		}
+		for c := range s.conns {
+			c.sock.Destroy(nil)
+		}
+		return js.Undefined{}, nil
 	case "setTimeout":
 		// server.setTimeout([ms][, cb]): the idle timeout of sockets
 		// connecting from now on; cb listens for 'timeout'. Without a

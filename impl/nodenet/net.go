@@ -22,6 +22,7 @@ type Server struct {
 	ln         net.Listener
 	conns      map[*Socket]bool
 	closing    bool
+	closed     bool // 'close' was emitted (or is about to be)
 	closeCbs   []func()
 	acceptDone chan struct{}
 }
@@ -77,6 +78,12 @@ func (s *Server) accept() {
 // Close stops accepting; 'close' is emitted once every connection has closed
 // (Node keeps the server open until then).
 func (s *Server) Close(cb func()) {
+	if s.closed {
+		if cb != nil {
+			s.Loop.OnClose(cb) // already closed: nothing left to wait for
+		}
+		return
+	}
 	if cb != nil {
 		s.closeCbs = append(s.closeCbs, cb)
 	}
@@ -105,6 +112,7 @@ func (s *Server) maybeClosed() {
 		return
 	}
 	s.conns = nil
+	s.closed = true
 	s.Loop.OnClose(func() {
 		for _, cb := range s.closeCbs {
 			cb()
@@ -272,8 +280,24 @@ func (s *Socket) Get(name string) (any, bool) {
 		return s.destroyed, true
 	case "writable":
 		return !s.ended && !s.destroyed, true
-	case "remoteAddress":
-		return s.conn.RemoteAddr().String(), true
+	case "remoteAddress", "localAddress":
+		a := s.conn.RemoteAddr()
+		if name == "localAddress" {
+			a = s.conn.LocalAddr()
+		}
+		if ta, ok := a.(*net.TCPAddr); ok {
+			return ta.IP.String(), true
+		}
+		return a.String(), true
+	case "remotePort", "localPort":
+		a := s.conn.RemoteAddr()
+		if name == "localPort" {
+			a = s.conn.LocalAddr()
+		}
+		if ta, ok := a.(*net.TCPAddr); ok {
+			return float64(ta.Port), true
+		}
+		return js.Undefined{}, true
 	}
 	return nil, false
 }
