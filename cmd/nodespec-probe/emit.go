@@ -79,7 +79,7 @@ func emitFixture(c *fixtures.Case, text []byte, results []result) ([]byte, error
 		} else {
 			fmt.Fprintf(&sb, "  - profiles: [%s]\n   ", strings.Join(b.profiles, ", "))
 		}
-		writeExpectation(&sb, b.r.trace)
+		writeExpectation(&sb, b.r.trace, quietLane(c))
 	}
 	if slices.Contains(c.Profiles, "latest") {
 		latest := byTarget["node20"]
@@ -115,7 +115,7 @@ func emitFixture(c *fixtures.Case, text []byte, results []result) ([]byte, error
 		}
 		for _, d := range alike {
 			fmt.Fprintf(&sb, "  - targets: [%s]\n    note: %s\n   ", strings.Join(d.targets, ", "), quote(divergenceNote(d.targets, d.r.trace, latest.trace)))
-			writeExpectation(&sb, withEmptyLanes(d.r.trace, latest.trace))
+			writeExpectation(&sb, withEmptyLanes(d.r.trace, latest.trace), quietLane(c))
 		}
 	}
 	out := append(bytes.TrimRight(text, "\n"), '\n')
@@ -125,6 +125,15 @@ func emitFixture(c *fixtures.Case, text []byte, results []result) ([]byte, error
 // withEmptyLanes adds an empty lane to got for every lane want has and got
 // lacks: a divergence replaces only the lanes it names, so a lane the
 // runtime left empty must be named, empty.
+// quietLane is the lane an expectation names when nothing happened: the
+// server, or the module a calls-only program calls.
+func quietLane(c *fixtures.Case) string {
+	if c.Program.Server == nil {
+		return "http"
+	}
+	return "server"
+}
+
 func withEmptyLanes(got, want *trace.Trace) *trace.Trace {
 	have := oracle.Lanes(got)
 	out := *got
@@ -142,12 +151,13 @@ const emptyLane = "\x00empty"
 
 // writeExpectation writes ` trace:` and ` response:` of one block; the
 // caller has written the "  -" (or "  - profiles: …\n   ") before it.
-func writeExpectation(sb *strings.Builder, tr *trace.Trace) {
+func writeExpectation(sb *strings.Builder, tr *trace.Trace, quiet string) {
 	lanes := oracle.Lanes(tr)
 	sb.WriteString(" trace:\n")
 	if len(lanes) == 0 {
-		// Nothing happened on any object: say so of the server.
-		sb.WriteString("      server: []\n")
+		// Nothing happened on any object: say so of the object the
+		// program acts on.
+		sb.WriteString("      " + quiet + ": []\n")
 	}
 	for _, name := range slices.Sorted(maps.Keys(lanes)) {
 		if name == "harness" {

@@ -3,11 +3,16 @@ package nodehttp
 import (
 	"strconv"
 
+	"github.com/nodespec/nodespec/impl/loop"
+
 	"github.com/nodespec/nodespec/impl/js"
 )
 
 // Module is the `http` module object of one profile.
-type Module struct{ Profile *Profile }
+type Module struct {
+	Profile *Profile
+	Loop    *loop.Loop // for servers a program creates itself
+}
 
 // statusTexts backs http/STATUS_CODES ("every standard status code and its
 // short description"; the docs' example is 404 -> Not Found).
@@ -74,6 +79,8 @@ func (m *Module) Get(name string) (any, bool) {
 // Call implements js.Object.
 func (m *Module) Call(name string, args []any) (any, error) {
 	switch name {
+	case "createServer":
+		return m.createServer(args)
 	case "validateHeaderName":
 		if !m.Profile.Validators {
 			return nil, js.ErrMissing
@@ -86,6 +93,28 @@ func (m *Module) Call(name string, args []any) (any, error) {
 		return js.Undefined{}, validateHeaderValue(args)
 	}
 	return nil, js.ErrMissing
+}
+
+// createServer called by a program (http/createServer) checks its
+// arguments as the releases do: v6 takes only a listener function; later
+// lines take an options object first. The server it returns is not
+// listening and ref names nothing for it.
+func (m *Module) createServer(args []any) (any, error) {
+	first := js.Arg(args, 0)
+	_, isFunc := first.(js.Callback)
+	_, isUndef := first.(js.Undefined)
+	if m.Profile.Era == EraV6 {
+		if !isFunc && !isUndef && first != nil {
+			return nil, &js.Error{Name: "TypeError", Message: `"listener" argument must be a function`}
+		}
+	} else if s, ok := first.(string); ok {
+		return nil, js.TypeError("ERR_INVALID_ARG_TYPE", "The \"options\" argument must be of type object. Received type string ('%s')", s)
+	}
+	if m.Loop == nil {
+		return nil, &js.Error{Name: "Error", Message: "ref: createServer needs the module's loop"}
+	}
+	opts, _ := first.(map[string]any)
+	return NewServer(m.Loop, m.Profile, opts)
 }
 
 // http/validateHeaderName: a name that is not an HTTP token is a TypeError

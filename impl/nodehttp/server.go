@@ -441,6 +441,8 @@ func (s *Server) Get(name string) (any, bool) {
 	switch name {
 	case "listening":
 		return !s.Closing(), true
+	case "constructor":
+		return map[string]any{"name": "Server"}, true
 	}
 	return nil, false
 }
@@ -536,6 +538,22 @@ func (s *Server) Call(name string, args []any) (any, error) {
 	case "close":
 		s.close(js.Arg(args, 0))
 		return s, nil
+	case "Symbol.asyncDispose":
+		// server[Symbol.asyncDispose]() closes the server (latest; the
+		// promise it returns is not modelled).
+		if s.profile.Era != EraLatest {
+			return nil, js.ErrMissing
+		}
+		s.close(nil)
+		return js.Undefined{}, nil
+	case "listen":
+		// The harness listens; listening again is an error on v14 and
+		// later (observed). Node 6 binds anew, which ref does not model.
+		if s.profile.Era == EraV6 {
+			return nil, &js.Error{Name: "Error", Message: "ref does not model listen on a listening v6 server"}
+		}
+		return nil, &js.Error{Name: "Error", Code: "ERR_SERVER_ALREADY_LISTEN",
+			Message: "Listen method has been called more than once without closing."}
 	case "closeIdleConnections":
 		if s.profile.Era != EraLatest {
 			return nil, js.ErrMissing

@@ -644,12 +644,28 @@ function doRead(c, step, scope) {
   record(c, entry);
 }
 
+// symbolParts joins "Symbol", "<name>" path segments into the well-known
+// symbol (server.Symbol.asyncDispose is server[Symbol.asyncDispose]).
+function symbolParts(parts) {
+  var out = [];
+  for (var i = 0; i < parts.length; i++) {
+    if (i > 0 && parts[i] === 'Symbol' && i + 1 < parts.length && typeof Symbol === 'function' &&
+        typeof Symbol[parts[i + 1]] === 'symbol') {
+      out.push(Symbol[parts[i + 1]]);
+      i++;
+    } else {
+      out.push(parts[i]);
+    }
+  }
+  return out;
+}
+
 function doCall(c, step, scope) {
-  var parts = step.call.split('.');
+  var parts = symbolParts(step.call.split('.'));
   if (parts.length < 2) throw stepError('call needs <name>.<method>: ' + step.call);
   var b = resolve(c, scope, parts[0]);
   if (!b) throw stepError('unknown name ' + JSON.stringify(parts[0]) + ' in call ' + step.call);
-  var path = parts.slice(1).join('.');
+  var path = step.call.split('.').slice(1).join('.');
   var rawArgs = Array.isArray(step.args) ? step.args : [];
   var entry = { o: b.o, call: path };
   var obj = b.v;

@@ -45,12 +45,12 @@ func (*Target) Start(c *fixtures.Case, profile string) (targets.Session, error) 
 	s := &session{
 		loop:  loop.New(),
 		prog:  &c.Program,
-		mod:   &nodehttp.Module{Profile: p},
 		names: map[any]string{},
 		count: map[string]int{},
 		objs:  map[string]any{},
 		done:  make(chan struct{}),
 	}
+	s.mod = &nodehttp.Module{Profile: p, Loop: s.loop}
 	s.loop.Ref() // held until Finish, so the loop does not end between phases
 	setup := make(chan error, 1)
 	s.loop.Post(func() { setup <- s.setup(p) })
@@ -331,7 +331,7 @@ func (s *session) runStep(st fixtures.Step, scope map[string]any) {
 			s.uncaught(fmt.Sprintf("%s: ref panicked: %v", path, r))
 		}
 	}()
-	parts := strings.Split(path, ".")
+	parts := symbolParts(strings.Split(path, "."))
 	obj, ok := scope[parts[0]].(js.Object)
 	if !ok {
 		s.uncaught(fmt.Sprintf("%s: %q is not in scope", path, parts[0]))
@@ -404,6 +404,21 @@ func (s *session) runStep(st fixtures.Step, scope map[string]any) {
 	default:
 		s.events = append(s.events[:at], s.events[at+1:]...)
 	}
+}
+
+// symbolParts joins "Symbol", "<name>" into one member name, as the
+// harness does for well-known symbols (server.Symbol.asyncDispose).
+func symbolParts(parts []string) []string {
+	out := make([]string, 0, len(parts))
+	for i := 0; i < len(parts); i++ {
+		if i > 0 && parts[i] == "Symbol" && i+1 < len(parts) {
+			out = append(out, "Symbol."+parts[i+1])
+			i++
+			continue
+		}
+		out = append(out, parts[i])
+	}
+	return out
 }
 
 // dig follows keys into plain values: headers.host, STATUS_CODES.404.
