@@ -81,7 +81,13 @@ func laneDiffs(a, b *trace.Trace) string {
 // no bytes does not pin them down.
 func SplitDiff(c *fixtures.Case, profile string, t Target, a, b *trace.Trace) string {
 	resp := expectationFor(c, profile).Response
-	if d := divergenceFor(c, t); d != nil && d.Response != nil {
+	d := divergenceFor(c, t)
+	if d != nil && d.Intermittent {
+		// The recorded divergence says the segmentation decides; each
+		// trace was judged on its own.
+		return ""
+	}
+	if d != nil && d.Response != nil {
 		resp = d.Response
 	}
 	if resp != nil {

@@ -77,6 +77,8 @@ func Judge(c *fixtures.Case, profile string, t Target, tr *trace.Trace) Verdict 
 		// The docs are checked first: a target that now does what its docs
 		// say must not hide behind a divergence loose enough to accept both.
 		switch divDiff := laneDiff(divLanes, lanes); {
+		case docDiff == "" && len(problems) == 0 && d.Intermittent:
+			return Verdict{Status: Divergent, Reason: "recorded intermittent divergence, documented behaviour this run: " + d.Note}
 		case docDiff == "" && len(problems) == 0:
 			return Verdict{Status: Fail, Reason: fmt.Sprintf("%s now behaves as documented; remove the recorded divergence (%s)", t.Name, d.Note)}
 		case divDiff == "" && len(divProblems) == 0:

@@ -76,6 +76,33 @@ func TestJudge(t *testing.T) {
 	}
 }
 
+// An intermittent divergence accepts the documented and the recorded
+// behaviour, both as divergent; anything else still fails.
+func TestJudgeIntermittent(t *testing.T) {
+	src := strings.Replace(verdictCase, "    note: the runtime says 2\n", "    note: the runtime says 2\n    intermittent: true\n", 1)
+	c, errs := fixtures.Parse("x/v.yaml", []byte(src))
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	bun := Target{Name: "bun", Runtime: "bun", Version: "26.3.0"}
+	for _, tc := range []struct {
+		value  string
+		status string
+		want   Status
+		reason string
+	}{
+		{"1", "200", Divergent, "documented behaviour this run"},
+		{"2", "400", Divergent, "recorded divergence"},
+		{"3", "200", Fail, "matches neither"},
+	} {
+		e := trace.Entry{O: "req1", Read: "headersDistinct", Value: map[string]any{"a": []any{tc.value}}, HasValue: true}
+		tr := &trace.Trace{Events: []trace.Entry{e}, Wire: &trace.Wire{Received: []byte("HTTP/1.1 " + tc.status + " X\r\n\r\n"), End: "eof"}}
+		if v := Judge(c, "latest", bun, tr); v.Status != tc.want || !strings.Contains(v.Reason, tc.reason) {
+			t.Errorf("value %s: got %s %q, want %s containing %q", tc.value, v.Status, v.Reason, tc.want, tc.reason)
+		}
+	}
+}
+
 func TestApplicable(t *testing.T) {
 	c, _ := fixtures.Parse("x/v.yaml", []byte(verdictCase))
 	for _, tc := range []struct {
