@@ -22,6 +22,8 @@ type Server struct {
 	// headersTimeout ...), starting from the profile's defaults; a name
 	// absent here is absent on the server (v6 has no requestTimeout).
 	props         map[string]any
+	lenient       bool // insecureHTTPParser
+	requireHost   bool // requireHostHeader (latest; true by default)
 	maxHeaderSize int
 	checkInterval float64 // connectionsCheckingInterval (latest), ms
 	conns         map[*connection]bool
@@ -35,7 +37,8 @@ type Options map[string]any
 // does not implement is an error, never silently ignored.
 func NewServer(l *loop.Loop, p *Profile, opts Options) (*Server, error) {
 	s := &Server{Server: nodenet.NewServer(l), profile: p, props: map[string]any{},
-		maxHeaderSize: p.MaxHeaderSize, checkInterval: 30000, conns: map[*connection]bool{}}
+		maxHeaderSize: p.MaxHeaderSize, checkInterval: 30000, conns: map[*connection]bool{},
+		requireHost: p.RequireHost}
 	for k, v := range p.ServerDefaults {
 		s.props[k] = v
 	}
@@ -45,6 +48,12 @@ func NewServer(l *loop.Loop, p *Profile, opts Options) (*Server, error) {
 		case k == "joinDuplicateHeaders":
 			b, _ := v.(bool)
 			s.join = b
+		case k == "insecureHTTPParser" && p.Era != EraV6:
+			b, _ := v.(bool)
+			s.lenient = b
+		case k == "requireHostHeader" && p.Era == EraLatest:
+			b, _ := v.(bool)
+			s.requireHost = b
 		case k == "maxHeaderSize" && isNum:
 			s.maxHeaderSize = int(n)
 		case k == "connectionsCheckingInterval" && isNum:
@@ -104,6 +113,7 @@ type exchange struct {
 func (s *Server) attach(sock *nodenet.Socket) {
 	c := &connection{srv: s, sock: sock}
 	c.parser = newParser(s.profile.Era, s.profile.Methods, s.maxHeaderSize, c)
+	c.parser.lenient = s.lenient
 	s.conns[c] = true
 	s.startTimers(c)
 	sock.On("data", func(args ...any) {
@@ -212,7 +222,7 @@ func (c *connection) onHead(h *Head) error {
 	s := c.srv
 	c.headDone = true
 	c.requestArrived()
-	if s.profile.RequireHost && h.Major == 1 && h.Minor == 1 && !hasHeader(h.Raw, "host") {
+	if s.requireHost && h.Major == 1 && h.Minor == 1 && !hasHeader(h.Raw, "host") {
 		// requireHostHeader (latest, http/createServer): the server answers
 		// 400 itself; no 'clientError' is emitted, even with a listener.
 		c.refused = true
