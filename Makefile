@@ -95,7 +95,7 @@ lint: ## check every fixture, gofmt, go vet, and that generated files (section i
 	@test -z "$$(gofmt -l .)" || { echo "gofmt needed:"; gofmt -l .; exit 1; }
 	$(GO) vet ./...
 
-bench: ## Go benchmarks (speed is measured here, never in timed tests)
+bench: ## Go benchmarks, incl. the cost of one case on ref and node20 (speed is measured here, never in timed tests)
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
 probe: ## run draft or fixture files (CASES=...) on real runtimes (TARGETS=a,b) and ref; EMIT=<dir> writes drafts as fixtures

@@ -29,6 +29,7 @@ var SIGNATURES = {
   'server.clientError': ['error', 'sock'],
   'server.connect': ['req', 'sock', 'head'],
   'server.upgrade': ['req', 'sock', 'head'],
+  'server.dropRequest': ['req', 'sock'],
   'creq.response': ['cres'],
   'creq.socket': ['sock']
 };
@@ -345,6 +346,9 @@ function prepare(c, kind, obj, ev, args) {
     if (args[0]) adopt(c, args[0], 'sock');
   } else if (key === 'server.clientError') {
     if (args[1] && typeof args[1] === 'object') adopt(c, args[1], 'sock');
+  } else if (key === 'server.dropRequest') {
+    if (args[1] && typeof args[1] === 'object') adopt(c, args[1], 'sock');
+    if (args[0]) adoptExchange(c, args[0], null);
   } else if (key === 'server.connect' || key === 'server.upgrade') {
     if (args[1] && typeof args[1] === 'object') adopt(c, args[1], 'sock');
     if (args[0]) adoptExchange(c, args[0], null);

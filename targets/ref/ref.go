@@ -259,6 +259,7 @@ var signatures = map[string][]string{
 	"server.clientError":      {"error", "sock"},
 	"server.connect":          {"req", "sock", "head"},
 	"server.upgrade":          {"req", "sock", "head"},
+	"server.dropRequest":      {"req", "sock"},
 }
 
 func (s *session) scope(o any, kind, ev string, args []any) map[string]any {

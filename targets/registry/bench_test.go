@@ -13,51 +13,41 @@ import (
 // that stays alive and ends when its response is in (responses: 1, fin).
 // Before the peer could count responses, the kept-alive case waited out the
 // wire deadline (2 s) under every segmentation.
-const benchClose = `id: bench-close
-sections: [http/Server/event.request]
-profiles: [v6, v14, latest]
-note: a request answered at end, connection closed
-program:
-  server: {}
-  watch:
-    server: [request]
-    req: [end]
-  on:
-    server.request:
-      - call: req.resume
-    req.end:
-      - call: res.end
-wire:
-  send:
-    - 'POST / HTTP/1.1\r\nHost: a\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n'
-expect:
-  - response:
-      status: 200
-`
-
-const benchKeepAlive = `id: bench-keep-alive
-sections: [http/Server/event.request]
-profiles: [v6, v14, latest]
-note: a kept-alive request; the peer stops after one response
-program:
-  server: {}
-  watch:
-    server: [request]
-    req: [end]
-  on:
-    server.request:
-      - call: req.resume
-    req.end:
-      - call: res.end
-wire:
-  send:
-    - 'GET / HTTP/1.1\r\nHost: a\r\n\r\n'
+var (
+	benchClose = benchCase("bench-close", "a request answered at end, connection closed",
+		`    - 'POST / HTTP/1.1\r\nHost: a\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n'
+`)
+	benchKeepAlive = benchCase("bench-keep-alive", "a kept-alive request; the peer stops after one response",
+		`    - 'GET / HTTP/1.1\r\nHost: a\r\n\r\n'
   responses: 1
   then: fin
-expect:
+`)
+)
+
+// benchCase is a case that answers every request at its end, with the
+// given wire (the send list and what follows it).
+func benchCase(id, note, wire string) string {
+	return "id: " + id + `
+sections: [http/Server/event.request]
+profiles: [v6, v14, latest]
+note: ` + note + `
+program:
+  server: {}
+  watch:
+    server: [request]
+    req: [end]
+  on:
+    server.request:
+      - call: req.resume
+    req.end:
+      - call: res.end
+wire:
+  send:
+` + wire + `expect:
   - response:
       status: 200
 `
+}
 
 // BenchmarkCase is the cost of one case, whole segmentation, on ref and on
 // node20 (the system node; skipped when it is not installed).
