@@ -2,6 +2,7 @@ package nodehttp
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -9,20 +10,35 @@ import (
 	"github.com/nodespec/nodespec/impl/js"
 )
 
-// ServerResponse is enough of http.ServerResponse to answer a request
-// (http/ServerResponse): status, headers, write, end, 'finish'.
+// ServerResponse is http.ServerResponse (http/ServerResponse, and the
+// http/OutgoingMessage it extends on the latest docs): its head is built
+// byte for byte as the releases build it, per line (observed; fixtures
+// under http/ServerResponse.*), and its body is framed by Content-Length,
+// chunks or the end of the connection.
 type ServerResponse struct {
 	js.Emitter
 	exchange *exchange
 
-	StatusCode    int
-	StatusMessage string
-	names         []string          // header names in the order they were set
-	values        map[string]string // lower-case name -> value
-	cases         map[string]string // lower-case name -> name as set
-	headersSent   bool
-	chunked       bool
-	finished      bool
+	statusCode    any // float64; Node 6 keeps a numeric string as given
+	statusMessage any // js.Undefined until set, or until the head is built
+	headers       headerStore
+	// fast: headers a writeHead brought when none were set before; they go
+	// on the wire but are not in the store (getHeader does not see them).
+	fast [][2]string
+	// removed: automatic headers the program removed (date,
+	// content-length, transfer-encoding): Node leaves them out.
+	removed             map[string]bool
+	sendDate            bool
+	strictContentLength bool
+	trailers            [][2]string
+
+	headersSent bool
+	headBytes   []byte // the head, built but not yet written
+	noBody      bool   // HEAD, 1xx, 204, 304: no body, no framing
+	chunked     bool
+	declaredLen int // a Content-Length the program set (-1: none)
+	bodyLen     int // body bytes written so far
+	finished    bool
 	// committed: writeHead fixed the head, so its length is unknown even if
 	// end() brings the whole body (Node serialises the head at writeHead).
 	committed bool
@@ -39,55 +55,132 @@ type ServerResponse struct {
 }
 
 func newResponse(x *exchange) *ServerResponse {
-	return &ServerResponse{exchange: x, StatusCode: 200, values: map[string]string{}, cases: map[string]string{}}
+	return &ServerResponse{exchange: x, statusCode: float64(200), statusMessage: js.Undefined{},
+		headers: newHeaderStore(), removed: map[string]bool{}, sendDate: true, declaredLen: -1}
 }
 
-func (r *ServerResponse) setHeader(name, value string) {
-	key := strings.ToLower(name)
-	if _, ok := r.values[key]; !ok {
-		r.names = append(r.names, key)
+func (r *ServerResponse) profile() *Profile { return r.exchange.conn.srv.profile }
+
+// status is the numeric status code.
+func (r *ServerResponse) status() int {
+	n, _ := toNumber(r.statusCode)
+	return int(n)
+}
+
+// toNumber is JavaScript's Number() for the values a program passes.
+func toNumber(v any) (float64, bool) {
+	switch x := v.(type) {
+	case float64:
+		return x, true
+	case string:
+		f, err := strconv.ParseFloat(strings.TrimSpace(x), 64)
+		if err != nil {
+			return math.NaN(), false
+		}
+		return f, true
 	}
-	r.values[key], r.cases[key] = value, name
+	return math.NaN(), false
 }
 
-// head serialises the status line and headers. bodyLen < 0: length unknown
-// (chunked on HTTP/1.1).
-func (r *ServerResponse) head(bodyLen int) []byte {
+// checkStatus validates a status code as writeHead and end do: 100-999.
+// Node 6 keeps what it was given and reads the reason as "unknown".
+func (r *ServerResponse) checkStatus(code any) error {
+	n, _ := toNumber(code)
+	if n >= 100 && n <= 999 && n == math.Trunc(n) {
+		return nil
+	}
+	if r.profile().Era == EraV6 {
+		r.statusCode, r.statusMessage = code, "unknown"
+		if math.IsNaN(n) {
+			n = 0
+		}
+		return &js.Error{Name: "RangeError", Message: "Invalid status code: " + toString(n)}
+	}
+	return &js.Error{Name: "RangeError", Code: "ERR_HTTP_INVALID_STATUS_CODE", Message: "Invalid status code: " + toString(code)}
+}
+
+// checkMessage refuses a reason phrase that would break the head.
+func (r *ServerResponse) checkMessage() error {
+	msg, _ := r.statusMessage.(string)
+	if !strings.ContainsAny(msg, "\r\n") {
+		return nil
+	}
+	if r.profile().Era == EraV6 {
+		return &js.Error{Name: "Error", Message: "Invalid character in statusMessage."}
+	}
+	return js.TypeError("ERR_INVALID_CHAR", "Invalid character in statusMessage")
+}
+
+// buildHead serialises the status line and headers. bodyLen < 0: the
+// length is unknown (chunked on HTTP/1.1).
+func (r *ServerResponse) buildHead(bodyLen int) []byte {
 	x := r.exchange
+	req := x.req.head
 	if r.committed {
 		bodyLen = -1
 	}
 	if r.awaitingContinue {
 		x.keepAlive = false
 	}
-	msg := r.StatusMessage
+	code := r.status()
+	msg, _ := r.statusMessage.(string)
 	if msg == "" {
-		msg = statusText(r.StatusCode)
+		msg = statusTextFor(r.profile(), code)
+		r.statusMessage = msg
 	}
-	_, hasCL := r.values["content-length"]
-	if conn, ok := r.values["connection"]; ok && strings.Contains(strings.ToLower(conn), "close") {
+	// A head rebuilt by a second writeHead (Node 6 and 14) keeps the
+	// first one's no-body status (observed: 102 then 200 sends no body).
+	r.noBody = r.noBody || req.Method == "HEAD" || code < 200 || code == 204 || code == 304
+
+	user := func(name string) (string, bool) {
+		if v, ok := r.headers.get(name); ok {
+			return strings.Join(values(v), ", "), true
+		}
+		for _, kv := range r.fast {
+			if strings.EqualFold(kv[0], name) {
+				return kv[1], true
+			}
+		}
+		return "", false
+	}
+	cl, hasCL := user("content-length")
+	te, hasTE := user("transfer-encoding")
+	_, hasTrailer := user("trailer")
+	_, hasKeepAlive := user("keep-alive")
+	if hasCL {
+		r.declaredLen, _ = strconv.Atoi(strings.TrimSpace(cl))
+	}
+	conn, userConn := user("connection")
+	switch lc := strings.ToLower(conn); {
+	case !userConn:
+	case strings.Contains(lc, "close"):
 		x.keepAlive = false // the program asked to close (observed: honoured on every line)
+	case strings.Contains(lc, "keep-alive"):
+		x.keepAlive = true // ... and to keep alive, even against the request
 	}
-	if x.keepAlive && !x.req.head.persistentByDefault() && !hasCL {
+	if x.keepAlive && !req.persistentByDefault() && !hasCL {
 		// HTTP/1.0 keep-alive needs a length the program set itself;
 		// otherwise the body ends with the connection (observed).
 		x.keepAlive = false
 	}
 	srv := x.conn.srv
 	var sb strings.Builder
-	fmt.Fprintf(&sb, "HTTP/1.1 %d %s\r\n", r.StatusCode, msg)
-	for _, k := range r.names {
-		fmt.Fprintf(&sb, "%s: %s\r\n", r.cases[k], r.values[k])
+	fmt.Fprintf(&sb, "HTTP/1.1 %d %s\r\n", code, msg)
+	if r.fast != nil {
+		for _, kv := range r.fast {
+			fmt.Fprintf(&sb, "%s: %s\r\n", kv[0], kv[1])
+		}
+	} else {
+		r.headers.lines(&sb)
 	}
-	if _, ok := r.values["date"]; !ok {
+	if _, ok := user("date"); !ok && r.sendDate && !r.removed["date"] {
 		fmt.Fprintf(&sb, "Date: %s\r\n", httpDate())
 	}
-	_, userConn := r.values["connection"]
 	switch {
 	case userConn:
 	case x.keepAlive && !x.lastAllowed:
 		sb.WriteString("Connection: keep-alive\r\n")
-		if kat := x.keepAliveTimeout; srv.profile.KeepAliveHeader && kat > 0 {
+		if kat := x.keepAliveTimeout; srv.profile.KeepAliveHeader && kat > 0 && !hasKeepAlive {
 			// server.keepAliveTimeout in whole seconds (5 s by default),
 			// and maxRequestsPerSocket when set
 			fmt.Fprintf(&sb, "Keep-Alive: timeout=%d", int(kat/1000))
@@ -101,14 +194,25 @@ func (r *ServerResponse) head(bodyLen int) []byte {
 		// the socket stays open (observed on Node 20-26).
 		sb.WriteString("Connection: close\r\n")
 	}
+	// HTTP/1.0 clients get chunks only when they say they take them.
+	teOK := req.persistentByDefault() || strings.Contains(strings.ToLower(headerOr(x.req.head.Raw, "te")), "chunked")
 	switch {
-	case hasCL || !r.hasBody():
-	case !x.keepAlive && !x.req.head.persistentByDefault():
+	case r.noBody:
+	case hasCL:
+	case hasTE:
+		codings := strings.Split(strings.ToLower(te), ",")
+		r.chunked = strings.TrimSpace(codings[len(codings)-1]) == "chunked"
+		if !r.chunked {
+			x.keepAlive = false // the body ends with the connection
+		}
+	case r.removed["transfer-encoding"]:
+		x.keepAlive = false // no framing at all: the body ends with the connection
+	case !x.keepAlive && !req.persistentByDefault() && !teOK:
 		// An HTTP/1.0-style exchange that closes: the body ends with the
 		// connection and no length is sent.
-	case bodyLen >= 0:
+	case bodyLen >= 0 && !hasTrailer && !r.removed["content-length"]:
 		fmt.Fprintf(&sb, "Content-Length: %d\r\n", bodyLen)
-	case x.req.head.Minor >= 1:
+	case teOK:
 		r.chunked = true
 		sb.WriteString("Transfer-Encoding: chunked\r\n")
 	default:
@@ -119,13 +223,139 @@ func (r *ServerResponse) head(bodyLen int) []byte {
 	return []byte(sb.String())
 }
 
+func headerOr(raw []string, name string) string {
+	v, _ := headerValue(raw, name)
+	return v
+}
+
+// statusTextFor is the reason phrase of a code on a profile.
+func statusTextFor(p *Profile, code int) string {
+	if t, ok := p.StatusTexts[code]; ok && t != "" {
+		return t
+	}
+	return statusText(code)
+}
+
+// takeHead returns the head built but not yet written (once).
+func (r *ServerResponse) takeHead(bodyLen int) []byte {
+	if !r.headersSent {
+		return r.buildHead(bodyLen)
+	}
+	h := r.headBytes
+	r.headBytes = nil
+	return h
+}
+
+// frame wraps body bytes as the framing asks.
+func (r *ServerResponse) frame(b []byte) []byte {
+	if len(b) == 0 || r.noBody {
+		return nil
+	}
+	if !r.chunked {
+		return b
+	}
+	out := append([]byte(strconv.FormatInt(int64(len(b)), 16)+"\r\n"), b...)
+	return append(out, "\r\n"...)
+}
+
 // writeHeadCall is response.writeHead(code[, message][, headers]).
-func (r *ServerResponse) writeHeadCall(code int, msg string, headers map[string]any) {
-	r.StatusCode, r.StatusMessage = code, msg
-	for k, v := range headers {
-		r.setHeader(k, toString(v))
+func (r *ServerResponse) writeHeadCall(code any, msg any, headers any) error {
+	p := r.profile()
+	if r.headersSent && (p.Era == EraLatest || len(r.headBytes) == 0) {
+		if p.Era == EraLatest {
+			return p.headersSentError("write")
+		}
+		return nil // Node 6 and 14 ignore a writeHead after the head went out
+	}
+	if err := r.checkStatus(code); err != nil {
+		return err
+	}
+	if m, ok := msg.(string); ok {
+		r.statusMessage = m
+		if err := r.checkMessage(); err != nil {
+			return err
+		}
+	}
+	pairs, err := headerPairs(p, headers)
+	if err != nil {
+		return err
+	}
+	for _, kv := range pairs {
+		if err := p.checkHeaderName(kv[0], "Header name"); err != nil {
+			return err
+		}
+		if err := p.checkHeaderValue(toString(kv[0]), kv[1], "header"); err != nil {
+			return err
+		}
+	}
+	if p.Era == EraV6 {
+		r.statusCode = code // a numeric string stays a string on Node 6
+	} else {
+		n, _ := toNumber(code)
+		r.statusCode = n
+	}
+	_, raw := headers.([]any)
+	switch {
+	case len(r.headers.order) > 0:
+		// Headers set before: writeHead's merge into them (same name:
+		// writeHead's case and value, first position; Node 22+ move the
+		// names of a raw array to the end).
+		for _, kv := range pairs {
+			if raw && p.Era == EraLatest {
+				r.headers.moveToEnd(toString(kv[0]), kv[1])
+			} else {
+				r.headers.set(toString(kv[0]), kv[1])
+			}
+		}
+	default:
+		r.fast = r.fast[:0]
+		for _, kv := range pairs {
+			for _, v := range values(kv[1]) {
+				r.fast = append(r.fast, [2]string{toString(kv[0]), v})
+			}
+		}
 	}
 	r.committed = true
+	r.headBytes = r.buildHead(-1)
+	return nil
+}
+
+// headerPairs reads writeHead's headers argument: an object, a flat array
+// [k, v, k, v] or (v14+, undocumented) an array of pairs.
+func headerPairs(p *Profile, h any) ([][2]any, error) {
+	switch x := h.(type) {
+	case nil, js.Undefined:
+		return nil, nil
+	case map[string]any:
+		out := make([][2]any, 0, len(x))
+		for _, k := range sortedKeys(x) {
+			out = append(out, [2]any{k, x[k]})
+		}
+		return out, nil
+	case []any:
+		var out [][2]any
+		if len(x) > 0 {
+			if _, nested := x[0].([]any); nested {
+				for _, e := range x {
+					pair, _ := e.([]any)
+					out = append(out, [2]any{js.Arg(pair, 0), js.Arg(pair, 1)})
+				}
+				return out, nil
+			}
+		}
+		if len(x)%2 != 0 {
+			items := make([]string, len(x))
+			for i, e := range x {
+				items[i] = "'" + toString(e) + "'"
+			}
+			return nil, js.TypeError("ERR_INVALID_ARG_VALUE", "The argument 'headers' is invalid. Received [ %s ]", strings.Join(items, ", "))
+		}
+		for i := 0; i+1 < len(x); i += 2 {
+			out = append(out, [2]any{x[i], x[i+1]})
+		}
+		return out, nil
+	}
+	return nil, nil
 }
 
 // writeContinue is response.writeContinue(): an interim 100 Continue, sent
@@ -135,31 +365,14 @@ func (r *ServerResponse) writeContinue() {
 	r.send([]byte("HTTP/1.1 100 Continue\r\n\r\n"))
 }
 
-// hasBody: a response to HEAD, and a 204 or 304, has no body; what the
-// program writes is dropped and no length is sent.
-func (r *ServerResponse) hasBody() bool {
-	return r.exchange.req.head.Method != "HEAD" && r.StatusCode != 204 && r.StatusCode != 304
-}
-
-func (r *ServerResponse) write(b []byte) {
-	if !r.hasBody() {
-		b = nil
-	}
-	var out []byte
-	if !r.headersSent {
-		out = r.head(-1)
-	}
-	if len(b) > 0 {
-		if r.chunked {
-			out = append(out, strconv.FormatInt(int64(len(b)), 16)+"\r\n"...)
-			out = append(append(out, b...), "\r\n"...)
-		} else {
-			out = append(out, b...)
-		}
-	}
+func (r *ServerResponse) write(b []byte) error {
+	out := r.takeHead(-1)
+	r.bodyLen += len(b)
+	out = append(out, r.frame(b)...)
 	if len(out) > 0 {
 		r.send(out)
 	}
+	return nil
 }
 
 // send writes now if this response is the connection's current one, or
@@ -229,29 +442,37 @@ func (r *ServerResponse) destroy() {
 	r.exchange.sock.Destroy(nil)
 }
 
-func (r *ServerResponse) end(b []byte) {
+func (r *ServerResponse) end(b []byte) error {
 	if r.finished {
-		return
+		return nil
+	}
+	if !r.headersSent {
+		if err := r.checkStatus(r.statusCode); err != nil {
+			return err
+		}
+		if err := r.checkMessage(); err != nil {
+			return err
+		}
+	}
+	if r.exchange.sock.Destroyed() {
+		r.finished = true
+		return nil // nothing can be written: no 'finish' (observed)
+	}
+	out := r.takeHead(len(b))
+	if r.strictContentLength && r.declaredLen >= 0 && !r.noBody && r.bodyLen+len(b) != r.declaredLen {
+		r.headersSent, r.headBytes = false, nil
+		return &js.Error{Name: "Error", Code: "ERR_HTTP_CONTENT_LENGTH_MISMATCH", Message: fmt.Sprintf(
+			"Response body's content-length of %d byte(s) does not match the content-length of %d byte(s) set in header",
+			r.bodyLen+len(b), r.declaredLen)}
 	}
 	r.finished = true
-	if r.exchange.sock.Destroyed() {
-		return // nothing can be written: no 'finish' (observed)
-	}
-	if !r.hasBody() {
-		b = nil
-	}
-	var out []byte
-	if !r.headersSent {
-		out = r.head(len(b))
-	}
-	if r.chunked {
-		if len(b) > 0 {
-			out = append(out, strconv.FormatInt(int64(len(b)), 16)+"\r\n"...)
-			out = append(append(out, b...), "\r\n"...)
+	out = append(out, r.frame(b)...)
+	if r.chunked && !r.noBody {
+		out = append(out, "0\r\n"...)
+		for _, kv := range r.trailers {
+			out = append(out, kv[0]+": "+kv[1]+"\r\n"...)
 		}
-		out = append(out, "0\r\n\r\n"...)
-	} else {
-		out = append(out, b...)
+		out = append(out, "\r\n"...)
 	}
 	if r.exchange.current() {
 		r.exchange.sock.Write(out, nil)
@@ -259,47 +480,194 @@ func (r *ServerResponse) end(b []byte) {
 	} else {
 		r.pending = append(r.pending, out...)
 	}
+	return nil
 }
 
 // Get implements js.Object.
 func (r *ServerResponse) Get(name string) (any, bool) {
+	p := r.profile()
 	switch name {
 	case "statusCode":
-		return float64(r.StatusCode), true
+		return r.statusCode, true
 	case "statusMessage":
-		return r.StatusMessage, true
+		return r.statusMessage, true
 	case "headersSent":
 		return r.headersSent, true
 	case "finished":
 		return r.finished, true
+	case "sendDate":
+		return r.sendDate, true
+	case "strictContentLength":
+		if p.Era != EraLatest {
+			return nil, false
+		}
+		return r.strictContentLength, true
 	case "constructor":
 		return map[string]any{"name": "ServerResponse"}, true // the class a listener is given
 	}
 	return nil, false
 }
 
+// Set implements js.Setter.
+func (r *ServerResponse) Set(name string, v any) bool {
+	if i, ok := v.(int); ok {
+		v = float64(i)
+	}
+	switch name {
+	case "statusCode":
+		r.statusCode = v
+	case "statusMessage":
+		r.statusMessage = v
+	case "sendDate":
+		b, _ := v.(bool)
+		r.sendDate = b
+	case "strictContentLength":
+		b, _ := v.(bool)
+		r.strictContentLength = b
+	default:
+		return false
+	}
+	return true
+}
+
+// self is what a chaining method returns: the response, or undefined on
+// the lines where it returned nothing.
+func (r *ServerResponse) self(since Era) any {
+	if r.profile().Era < since {
+		return js.Undefined{}
+	}
+	return r
+}
+
 // Call implements js.Object.
 func (r *ServerResponse) Call(name string, args []any) (any, error) {
+	p := r.profile()
 	switch name {
 	case "setHeader":
-		n, _ := js.Arg(args, 0).(string)
-		r.setHeader(n, toString(js.Arg(args, 1)))
+		if r.headersSent {
+			return nil, p.headersSentError("set")
+		}
+		if err := p.checkHeaderName(js.Arg(args, 0), "Header name"); err != nil {
+			return nil, err
+		}
+		n := toString(js.Arg(args, 0))
+		if err := p.checkHeaderValue(n, js.Arg(args, 1), "header"); err != nil {
+			return nil, err
+		}
+		r.headers.set(n, js.Arg(args, 1))
+		return r.self(EraLatest), nil
+	case "appendHeader":
+		if p.Era != EraLatest {
+			return nil, js.ErrMissing
+		}
+		if r.headersSent {
+			return nil, p.headersSentError("append")
+		}
+		if err := p.checkHeaderName(js.Arg(args, 0), "Header name"); err != nil {
+			return nil, err
+		}
+		n := toString(js.Arg(args, 0))
+		if err := p.checkHeaderValue(n, js.Arg(args, 1), "header"); err != nil {
+			return nil, err
+		}
+		if old, ok := r.headers.get(n); ok {
+			list := []any{}
+			for _, v := range values(old) {
+				list = append(list, v)
+			}
+			for _, v := range values(js.Arg(args, 1)) {
+				list = append(list, v)
+			}
+			r.headers.entries[strings.ToLower(n)].value = list // the first name's case stays
+		} else {
+			r.headers.set(n, js.Arg(args, 1))
+		}
 		return r, nil
 	case "getHeader":
-		if v, ok := r.values[strings.ToLower(toString(js.Arg(args, 0)))]; ok {
+		n, err := p.nameArg(js.Arg(args, 0))
+		if err != nil {
+			return nil, err
+		}
+		if v, ok := r.headers.get(n); ok {
 			return v, nil
 		}
 		return js.Undefined{}, nil
+	case "getHeaders", "getHeaderNames", "hasHeader":
+		if p.Era == EraV6 {
+			return nil, js.ErrMissing
+		}
+		switch name {
+		case "getHeaders":
+			return r.headers.object(), nil
+		case "getHeaderNames":
+			return strList(r.headers.order), nil
+		}
+		n, err := p.nameArg(js.Arg(args, 0))
+		if err != nil {
+			return nil, err
+		}
+		_, ok := r.headers.get(n)
+		return ok, nil
+	case "removeHeader":
+		if r.headersSent {
+			return nil, p.headersSentError("remove")
+		}
+		n, err := p.nameArg(js.Arg(args, 0))
+		if err != nil {
+			return nil, err
+		}
+		switch k := strings.ToLower(n); k {
+		case "date", "content-length", "transfer-encoding":
+			r.removed[k] = true
+		}
+		r.headers.remove(n)
+		return js.Undefined{}, nil
+	case "flushHeaders":
+		if p.Era == EraV6 {
+			return nil, js.ErrMissing
+		}
+		if !r.headersSent {
+			r.send(r.buildHead(-1))
+		}
+		return js.Undefined{}, nil
+	case "addTrailers":
+		obj, _ := js.Arg(args, 0).(map[string]any)
+		for _, k := range sortedKeys(obj) {
+			if err := p.checkHeaderName(k, "Trailer name"); err != nil {
+				return nil, err
+			}
+			if err := p.checkHeaderValue(k, obj[k], "trailer"); err != nil {
+				return nil, err
+			}
+			r.trailers = append(r.trailers, [2]string{k, toString(obj[k])})
+		}
+		return js.Undefined{}, nil
 	case "writeHead":
-		code, _ := js.Arg(args, 0).(float64)
+		code := js.Arg(args, 0)
 		rest := args[min(1, len(args)):]
-		msg := ""
+		var msg any = js.Undefined{}
 		if s, ok := js.Arg(rest, 0).(string); ok {
 			msg, rest = s, rest[1:]
 		}
-		hs, _ := js.Arg(rest, 0).(map[string]any)
-		r.writeHeadCall(int(code), msg, hs)
-		return r, nil
+		if r.finished && p.Era != EraLatest {
+			return r.self(EraV14), nil // ignored after end on Node 6 and 14
+		}
+		if err := r.writeHeadCall(code, msg, js.Arg(rest, 0)); err != nil {
+			return nil, err
+		}
+		return r.self(EraV14), nil
+	case "writeProcessing":
+		if p.Era == EraV6 {
+			return nil, js.ErrMissing
+		}
+		r.send([]byte("HTTP/1.1 102 Processing\r\n\r\n"))
+		return js.Undefined{}, nil
+	case "writeEarlyHints":
+		if p.Era != EraLatest {
+			return nil, js.ErrMissing
+		}
+		r.send(earlyHints(js.Arg(args, 0)))
+		return js.Undefined{}, nil
 	case "destroy":
 		r.destroy()
 		return r, nil
@@ -307,13 +675,38 @@ func (r *ServerResponse) Call(name string, args []any) (any, error) {
 		r.writeContinue()
 		return js.Undefined{}, nil
 	case "write":
-		r.write(js.Bytes(js.Arg(args, 0)))
+		if err := r.write(js.Bytes(js.Arg(args, 0))); err != nil {
+			return nil, err
+		}
 		return true, nil
 	case "end":
-		r.end(js.Bytes(js.Arg(args, 0)))
+		if err := r.end(js.Bytes(js.Arg(args, 0))); err != nil {
+			return nil, err
+		}
+		if p.Era == EraV6 {
+			return true, nil
+		}
 		return r, nil
 	}
 	return nil, js.ErrMissing
+}
+
+// earlyHints is the 103 response writeEarlyHints sends: Link first (an
+// array joined with ", "), then the other hints as given.
+func earlyHints(h any) []byte {
+	obj, _ := h.(map[string]any)
+	var sb strings.Builder
+	sb.WriteString("HTTP/1.1 103 Early Hints\r\n")
+	if link, ok := obj["link"]; ok {
+		sb.WriteString("Link: " + strings.Join(values(link), ", ") + "\r\n")
+	}
+	for _, k := range sortedKeys(obj) {
+		if k != "link" {
+			sb.WriteString(k + ": " + strings.Join(values(obj[k]), ", ") + "\r\n")
+		}
+	}
+	sb.WriteString("\r\n")
+	return []byte(sb.String())
 }
 
 func toString(v any) string {

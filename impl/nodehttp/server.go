@@ -257,8 +257,8 @@ func (c *connection) onHead(h *Head) error {
 		x.lastAllowed = true
 		if float64(c.requests) > max {
 			s.Emit("dropRequest", x.req, c.sock)
-			x.res.writeHeadCall(503, "", nil)
-			x.res.end(nil)
+			_ = x.res.writeHeadCall(float64(503), js.Undefined{}, nil)
+			_ = x.res.end(nil)
 			return nil
 		}
 	}
@@ -314,8 +314,8 @@ func (s *Server) dispatch(x *exchange) {
 		s.Emit("checkExpectation", x.req, x.res)
 		return
 	}
-	x.res.writeHeadCall(417, "", nil)
-	x.res.end(nil)
+	_ = x.res.writeHeadCall(float64(417), js.Undefined{}, nil)
+	_ = x.res.end(nil)
 }
 
 // continueToken: the expectation names 100-continue, in any case, alone or
