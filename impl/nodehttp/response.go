@@ -1,6 +1,8 @@
 package nodehttp
 
 import (
+	"encoding/base64"
+	"encoding/hex"
 	"fmt"
 	"math"
 	"strconv"
@@ -52,6 +54,22 @@ type ServerResponse struct {
 	finishing bool // end() wrote the last bytes; 'finish' follows
 	closed    bool // 'close' was emitted
 	destroyed bool
+	detached  bool // the socket was let go after the response
+	// endCallbacks run right after 'finish'; finishedAt queues what must
+	// wait for 'finish' (an error of a write after end).
+	endCallbacks  []js.Callback
+	finishEmitted bool
+	afterFinishQ  []func()
+}
+
+// afterFinish runs fn once 'finish' was emitted (on the next tick if it
+// already was).
+func (r *ServerResponse) afterFinish(fn func()) {
+	if r.finishEmitted {
+		r.exchange.sock.Loop.NextTick(fn)
+		return
+	}
+	r.afterFinishQ = append(r.afterFinishQ, fn)
 }
 
 func newResponse(x *exchange) *ServerResponse {
@@ -416,7 +434,15 @@ func (r *ServerResponse) finishSoon() {
 		// The connection is done with this response before the program
 		// hears 'finish' (an idle connection is idle in its listener).
 		x.responseDone()
+		r.detached = true
 		r.Emit("finish")
+		r.finishEmitted = true
+		for _, cb := range r.endCallbacks {
+			cb()
+		}
+		for _, fn := range r.afterFinishQ {
+			x.sock.Loop.NextTick(fn)
+		}
 		if x.conn.srv.profile.Era != EraV6 {
 			x.sock.Loop.NextTick(r.emitClose)
 		}
@@ -493,8 +519,34 @@ func (r *ServerResponse) Get(name string) (any, bool) {
 		return r.statusMessage, true
 	case "headersSent":
 		return r.headersSent, true
-	case "finished":
+	case "finished", "writableEnded":
+		if name == "writableEnded" && p.Era == EraV6 {
+			return nil, false
+		}
 		return r.finished, true
+	case "writableFinished":
+		if p.Era == EraV6 {
+			return nil, false
+		}
+		return r.finished && r.pending == nil && r.exchange.current() || r.finishing, true
+	case "writableObjectMode":
+		if p.Era != EraLatest {
+			return nil, false
+		}
+		return false, true
+	case "req":
+		if p.Era != EraLatest {
+			return nil, false
+		}
+		return r.exchange.req, true
+	case "socket", "connection":
+		if p.Era == EraV6 && name == "socket" {
+			return nil, false
+		}
+		if r.detached {
+			return nil, true // null once the response is done (by 'finish')
+		}
+		return r.exchange.sock, true
 	case "sendDate":
 		return r.sendDate, true
 	case "strictContentLength":
@@ -656,6 +708,27 @@ func (r *ServerResponse) Call(name string, args []any) (any, error) {
 			return nil, err
 		}
 		return r.self(EraV14), nil
+	case "pipe":
+		// outgoingMessage.pipe (latest): a response cannot be read from;
+		// the error is emitted, and thrown when nobody listens for it.
+		if p.Era != EraLatest {
+			return nil, js.ErrMissing
+		}
+		err := &js.Error{Name: "Error", Code: "ERR_STREAM_CANNOT_PIPE", Message: "Cannot pipe, not readable"}
+		if r.ListenerCount("error") == 0 {
+			return nil, err
+		}
+		r.Emit("error", err)
+		return js.Undefined{}, nil
+	case "setTimeout":
+		// response.setTimeout(ms[, cb]): the socket's timeout; cb listens
+		// for the response's 'timeout' (which gets the socket).
+		ms, _ := js.Arg(args, 0).(float64)
+		if cb, ok := js.Arg(args, 1).(js.Callback); ok {
+			r.On("timeout", js.Listener(cb))
+		}
+		r.exchange.sock.SetTimeout(ms)
+		return r, nil
 	case "writeProcessing":
 		if p.Era == EraV6 {
 			return nil, js.ErrMissing
@@ -675,12 +748,52 @@ func (r *ServerResponse) Call(name string, args []any) (any, error) {
 		r.writeContinue()
 		return js.Undefined{}, nil
 	case "write":
-		if err := r.write(js.Bytes(js.Arg(args, 0))); err != nil {
+		if r.finished {
+			// Write after end: nothing is sent; the error is emitted after
+			// 'finish' (v6 without a code). Node 20+ return false.
+			err := &js.Error{Name: "Error", Code: "ERR_STREAM_WRITE_AFTER_END", Message: "write after end"}
+			if p.Era == EraV6 {
+				err.Code = ""
+			}
+			r.afterFinish(func() { r.Emit("error", err) })
+			return p.Era != EraLatest, nil
+		}
+		if err := r.checkChunk(js.Arg(args, 0), true); err != nil {
+			if p.Era != EraLatest && !r.headersSent {
+				r.headBytes = r.buildHead(-1) // the older lines commit the head first
+			}
+			return nil, err
+		}
+		if err := r.write(encoded(js.Arg(args, 0), js.Arg(args, 1))); err != nil {
 			return nil, err
 		}
 		return true, nil
 	case "end":
-		if err := r.end(js.Bytes(js.Arg(args, 0))); err != nil {
+		var data any = js.Undefined{}
+		var cb js.Callback
+		for i, a := range args {
+			if f, ok := a.(js.Callback); ok {
+				cb = f
+				break
+			}
+			if i == 0 {
+				data = a
+			}
+		}
+		if err := r.checkChunk(data, false); err != nil {
+			return nil, err
+		}
+		if r.finished {
+			// A second end: Node 6 says false; later lines return the response.
+			if p.Era == EraV6 {
+				return false, nil
+			}
+			return r, nil
+		}
+		if cb != nil {
+			r.endCallbacks = append(r.endCallbacks, cb)
+		}
+		if err := r.end(encoded(data, js.Arg(args, 1))); err != nil {
 			return nil, err
 		}
 		if p.Era == EraV6 {
@@ -689,6 +802,62 @@ func (r *ServerResponse) Call(name string, args []any) (any, error) {
 		return r, nil
 	}
 	return nil, js.ErrMissing
+}
+
+// encoded is a chunk as bytes: a string in the given encoding (utf8 by
+// default; hex, base64, latin1 as Node names them), or a Buffer.
+func encoded(v any, enc any) []byte {
+	str, ok := v.(string)
+	if !ok {
+		return js.Bytes(v)
+	}
+	switch e, _ := enc.(string); strings.ToLower(e) {
+	case "hex":
+		b, _ := hex.DecodeString(str)
+		return b
+	case "base64":
+		b, err := base64.StdEncoding.DecodeString(str)
+		if err != nil {
+			b, _ = base64.RawStdEncoding.DecodeString(strings.TrimRight(str, "="))
+		}
+		return b
+	case "latin1", "binary":
+		out := make([]byte, 0, len(str))
+		for _, r := range str {
+			out = append(out, byte(r))
+		}
+		return out
+	}
+	return []byte(str)
+}
+
+// checkChunk validates what write (first) or end (first == false) got:
+// a string or a Buffer. end takes null and undefined as no data; write
+// refuses them. Node 6 and 14 commit the head before the check on write.
+func (r *ServerResponse) checkChunk(v any, first bool) error {
+	switch v.(type) {
+	case string, js.Buffer:
+		return nil
+	case nil, js.Undefined:
+		if !first {
+			return nil
+		}
+	}
+	p := r.profile()
+	if p.Era == EraV6 {
+		return &js.Error{Name: "TypeError", Message: "First argument must be a string or Buffer"}
+	}
+	if p.Era == EraLatest && first && v == nil {
+		return js.TypeError("ERR_STREAM_NULL_VALUES", "May not write null values to stream")
+	}
+	subject, types := `The "chunk" argument`, "string or an instance of Buffer or Uint8Array"
+	switch {
+	case p.Era == EraV14 && first:
+		subject = "The first argument"
+	case p.Era == EraV14:
+		types = "string or an instance of Buffer"
+	}
+	return js.TypeError("ERR_INVALID_ARG_TYPE", "%s must be of type %s. Received %s", subject, types, describeArg(v))
 }
 
 // earlyHints is the 103 response writeEarlyHints sends: Link first (an
