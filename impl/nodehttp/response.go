@@ -796,6 +796,9 @@ func (r *ServerResponse) Call(name string, args []any) (any, error) {
 		if err := r.end(encoded(data, js.Arg(args, 1))); err != nil {
 			return nil, err
 		}
+		// The docs null socket and connection by end() (every release
+		// keeps them until 'finish'; fixture socket-lifecycle records it).
+		r.detached = true
 		if p.Era == EraV6 {
 			return true, nil
 		}
