@@ -78,8 +78,10 @@ var Profiles = map[string]*Profile{
 		Methods:         methodsV6,
 		StatusTexts:     map[int]string{103: "", 418: "I'm a teapot", 425: "Unordered Collection"},
 		MaxHeaderSize:   8192,
+		// The v6 docs give maxHeadersCount 1000 by default (Node 6 has no
+		// property until set, recorded in mhc-default).
 		ServerDefaults: map[string]any{"timeout": float64(120000), "headersTimeout": float64(40000),
-			"keepAliveTimeout": float64(5000)},
+			"keepAliveTimeout": float64(5000), "maxHeadersCount": float64(1000)},
 	},
 	"v14": {
 		Name:            "v14",
@@ -107,8 +109,10 @@ var Profiles = map[string]*Profile{
 		Methods:              withSorted(methodsV6, "QUERY"),
 		MaxHeaderSize:        16384,
 		ServerDefaults: map[string]any{"timeout": float64(0), "headersTimeout": float64(60000),
-			"requestTimeout": float64(300000), "keepAliveTimeout": float64(5000), "maxHeadersCount": nil,
-			"maxRequestsPerSocket": float64(0)},
+			"requestTimeout": float64(300000), "keepAliveTimeout": float64(5000),
+			// The latest docs give 2000 (the releases read null and limit
+			// at 1000; recorded in mhc-default and mhc-default-1001).
+			"maxHeadersCount": float64(2000), "maxRequestsPerSocket": float64(0)},
 	},
 }
 
