@@ -709,17 +709,13 @@ func (r *ServerResponse) Call(name string, args []any) (any, error) {
 		}
 		return r.self(EraV14), nil
 	case "pipe":
-		// outgoingMessage.pipe (latest): a response cannot be read from;
-		// the error is emitted, and thrown when nobody listens for it.
+		// outgoingMessage.pipe (latest): a response cannot be read from.
 		if p.Era != EraLatest {
 			return nil, js.ErrMissing
 		}
-		err := &js.Error{Name: "Error", Code: "ERR_STREAM_CANNOT_PIPE", Message: "Cannot pipe, not readable"}
-		if r.ListenerCount("error") == 0 {
-			return nil, err
-		}
-		r.Emit("error", err)
-		return js.Undefined{}, nil
+		// The docs say it throws (the releases throw only without an
+		// error listener and emit the error otherwise; recorded).
+		return nil, &js.Error{Name: "Error", Code: "ERR_STREAM_CANNOT_PIPE", Message: "Cannot pipe, not readable"}
 	case "setTimeout":
 		// response.setTimeout(ms[, cb]): the socket's timeout; cb listens
 		// for the response's 'timeout' (which gets the socket).
