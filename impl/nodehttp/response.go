@@ -591,19 +591,27 @@ func (r *ServerResponse) self(since Era) any {
 	return r
 }
 
+// checkSettable checks a setHeader / appendHeader call (verb names it in
+// the error): the head not yet sent, a token name, a valid value.
+func (r *ServerResponse) checkSettable(verb string, args []any) (string, error) {
+	p := r.profile()
+	if r.headersSent {
+		return "", p.headersSentError(verb)
+	}
+	if err := p.checkHeaderName(js.Arg(args, 0), "Header name"); err != nil {
+		return "", err
+	}
+	n := toString(js.Arg(args, 0))
+	return n, p.checkHeaderValue(n, js.Arg(args, 1), "header")
+}
+
 // Call implements js.Object.
 func (r *ServerResponse) Call(name string, args []any) (any, error) {
 	p := r.profile()
 	switch name {
 	case "setHeader":
-		if r.headersSent {
-			return nil, p.headersSentError("set")
-		}
-		if err := p.checkHeaderName(js.Arg(args, 0), "Header name"); err != nil {
-			return nil, err
-		}
-		n := toString(js.Arg(args, 0))
-		if err := p.checkHeaderValue(n, js.Arg(args, 1), "header"); err != nil {
+		n, err := r.checkSettable("set", args)
+		if err != nil {
 			return nil, err
 		}
 		r.headers.set(n, js.Arg(args, 1))
@@ -612,14 +620,8 @@ func (r *ServerResponse) Call(name string, args []any) (any, error) {
 		if p.Era != EraLatest {
 			return nil, js.ErrMissing
 		}
-		if r.headersSent {
-			return nil, p.headersSentError("append")
-		}
-		if err := p.checkHeaderName(js.Arg(args, 0), "Header name"); err != nil {
-			return nil, err
-		}
-		n := toString(js.Arg(args, 0))
-		if err := p.checkHeaderValue(n, js.Arg(args, 1), "header"); err != nil {
+		n, err := r.checkSettable("append", args)
+		if err != nil {
 			return nil, err
 		}
 		if old, ok := r.headers.get(n); ok {
