@@ -36,7 +36,14 @@ divergences:
 
 func judge(t *testing.T, tg Target, value any, missing bool, status string) Verdict {
 	t.Helper()
-	c, errs := fixtures.Parse("x/v.yaml", []byte(verdictCase))
+	return judgeSource(t, verdictCase, tg, value, missing, status)
+}
+
+// judgeSource judges one read of req1.headersDistinct and a response status
+// against the case src.
+func judgeSource(t *testing.T, src string, tg Target, value any, missing bool, status string) Verdict {
+	t.Helper()
+	c, errs := fixtures.Parse("x/v.yaml", []byte(src))
 	if len(errs) > 0 {
 		t.Fatal(errs)
 	}
@@ -80,10 +87,6 @@ func TestJudge(t *testing.T) {
 // behaviour, both as divergent; anything else still fails.
 func TestJudgeIntermittent(t *testing.T) {
 	src := strings.Replace(verdictCase, "    note: the runtime says 2\n", "    note: the runtime says 2\n    intermittent: true\n", 1)
-	c, errs := fixtures.Parse("x/v.yaml", []byte(src))
-	if len(errs) > 0 {
-		t.Fatal(errs)
-	}
 	bun := Target{Name: "bun", Runtime: "bun", Version: "26.3.0"}
 	for _, tc := range []struct {
 		value  string
@@ -95,9 +98,8 @@ func TestJudgeIntermittent(t *testing.T) {
 		{"2", "400", Divergent, "recorded divergence"},
 		{"3", "200", Fail, "matches neither"},
 	} {
-		e := trace.Entry{O: "req1", Read: "headersDistinct", Value: map[string]any{"a": []any{tc.value}}, HasValue: true}
-		tr := &trace.Trace{Events: []trace.Entry{e}, Wire: &trace.Wire{Received: []byte("HTTP/1.1 " + tc.status + " X\r\n\r\n"), End: "eof"}}
-		if v := Judge(c, "latest", bun, tr); v.Status != tc.want || !strings.Contains(v.Reason, tc.reason) {
+		v := judgeSource(t, src, bun, map[string]any{"a": []any{tc.value}}, false, tc.status)
+		if v.Status != tc.want || !strings.Contains(v.Reason, tc.reason) {
 			t.Errorf("value %s: got %s %q, want %s containing %q", tc.value, v.Status, v.Reason, tc.want, tc.reason)
 		}
 	}

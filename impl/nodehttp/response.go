@@ -213,7 +213,8 @@ func (r *ServerResponse) buildHead(bodyLen int) []byte {
 		sb.WriteString("Connection: close\r\n")
 	}
 	// HTTP/1.0 clients get chunks only when they say they take them.
-	teOK := req.persistentByDefault() || strings.Contains(strings.ToLower(headerOr(x.req.head.Raw, "te")), "chunked")
+	reqTE, _ := headerValue(req.Raw, "te")
+	teOK := req.persistentByDefault() || strings.Contains(strings.ToLower(reqTE), "chunked")
 	switch {
 	case r.noBody:
 	case hasCL:
@@ -239,11 +240,6 @@ func (r *ServerResponse) buildHead(bodyLen int) []byte {
 	sb.WriteString("\r\n")
 	r.headersSent = true
 	return []byte(sb.String())
-}
-
-func headerOr(raw []string, name string) string {
-	v, _ := headerValue(raw, name)
-	return v
 }
 
 // statusTextFor is the reason phrase of a code on a profile.

@@ -22,8 +22,8 @@ import (
 //   - v14: requestTimeout is a timer per request; headersTimeout is only
 //     checked when bytes arrive, which no case can show (not modelled).
 
-// keepAliveBuffer is what Node 20+ add to keepAliveTimeout.
-const keepAliveBuffer = 1000 * time.Millisecond
+// keepAliveBufferMs is what Node 20+ add to keepAliveTimeout.
+const keepAliveBufferMs = 1000
 
 func ms(v float64) time.Duration { return time.Duration(v * float64(time.Millisecond)) }
 
@@ -101,11 +101,10 @@ func (c *connection) keepAliveIdle() {
 		return
 	}
 	c.idleKeepAlive = true
-	d := ms(kat)
 	if c.srv.profile.Era == EraLatest {
-		d += keepAliveBuffer
+		kat += keepAliveBufferMs
 	}
-	c.sock.SetTimeout(float64(d) / float64(time.Millisecond))
+	c.sock.SetTimeout(kat)
 }
 
 // requestArrived: a request head came in; a connection idling between
