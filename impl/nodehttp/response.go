@@ -431,6 +431,14 @@ func (r *ServerResponse) finishSoon() {
 		// hears 'finish' (an idle connection is idle in its listener).
 		x.responseDone()
 		r.detached = true
+		if x.conn.srv.profile.Era == EraV14 && (x.req.endEmitted || len(x.conn.queue) > 0) {
+			// Node 14 closes the request as its response finishes, before
+			// the program hears 'finish', when the request has ended or a
+			// pipelined request waits behind it (then even before its own
+			// 'end'); otherwise right after 'end' (emitEnd). Observed with
+			// one to three pipelined requests, read and unread.
+			x.req.emitClose()
+		}
 		r.Emit("finish")
 		r.finishEmitted = true
 		for _, cb := range r.endCallbacks {
