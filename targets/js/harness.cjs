@@ -275,7 +275,10 @@ function eventsFor(c, kind, extra) {
     var keys = Object.keys(on);
     for (i = 0; i < keys.length; i++) {
       var dot = keys[i].indexOf('.');
-      if (dot > 0 && keys[i].slice(0, dot) === kind) add(keys[i].slice(dot + 1));
+      // callback:<method> handlers run from the callback, not a listener.
+      if (dot > 0 && keys[i].slice(0, dot) === kind && keys[i].slice(dot + 1).indexOf('callback:') !== 0) {
+        add(keys[i].slice(dot + 1));
+      }
     }
   }
   return out;
@@ -513,6 +516,19 @@ function callbackFor(c, label) {
     var entry = { o: label ? label.o : 'harness', ev: 'callback:' + (label ? label.call : '?') };
     if (args.length) entry.args = summarizeList(c, args);
     record(c, entry);
+    // A handler "<kind>.callback:<method>" runs when the callback is called,
+    // with the callee as the emitter.
+    if (!label) return;
+    var obj = byName(c, label.o);
+    var own = entryOf(c, obj);
+    var kind = own ? own.kind : label.o;
+    var steps = handlerOf(c, kind, entry.ev);
+    if (!steps || !steps.length) return;
+    try {
+      runSteps(c, steps, scopeFor(c, kind, obj, entry.ev, args));
+    } catch (e) {
+      harnessError(c, 'callback ' + kind + '.' + entry.ev, e);
+    }
   };
 }
 

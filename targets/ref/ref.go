@@ -235,7 +235,8 @@ func (s *session) attach(o any, kind string) {
 		events["request"], events["connection"] = true, true
 	}
 	for key := range s.prog.On {
-		if k, ev, _ := strings.Cut(key, "."); k == kind {
+		// callback:<method> handlers run from the callback, not a listener.
+		if k, ev, _ := strings.Cut(key, "."); k == kind && !strings.HasPrefix(ev, "callback:") {
 			events[ev] = true
 		}
 	}
@@ -495,7 +496,16 @@ func (s *session) decode(v any) (any, error) {
 			// on the called object, as the harness does.
 			at := s.callee
 			return js.Callback(func(args ...any) {
-				s.events = append(s.events, trace.Entry{O: at.o, Ev: "callback:" + at.call, Args: s.summariseAll(args)})
+				ev := "callback:" + at.call
+				s.events = append(s.events, trace.Entry{O: at.o, Ev: ev, Args: s.summariseAll(args)})
+				// A handler "<kind>.callback:<method>" runs now, with the
+				// callee as the emitter (as in the harness).
+				if o, ok := s.objs[at.o]; ok {
+					kind := kindOf(o)
+					if steps := s.prog.On[kind+"."+ev]; len(steps) > 0 {
+						s.runSteps(steps, s.scope(o, kind, ev, args))
+					}
+				}
 			}), nil
 		}
 		if r, ok := x["$ref"].(string); ok {
