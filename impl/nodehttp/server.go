@@ -90,6 +90,10 @@ type connection struct {
 	headDone      bool
 	requestTimer  *loop.Timer // v14's requestTimeout
 	idleKeepAlive bool        // between requests on a kept-alive connection
+	// keepAliveTimeout as the server had it when the connection came: the
+	// docs of every line say a change reaches new connections only (every
+	// release applies it to open ones too: kat-set-after-connect).
+	keepAliveTimeout float64
 }
 
 // errRefused stops the parser after a request the server refused itself.
@@ -111,7 +115,7 @@ type exchange struct {
 }
 
 func (s *Server) attach(sock *nodenet.Socket) {
-	c := &connection{srv: s, sock: sock}
+	c := &connection{srv: s, sock: sock, keepAliveTimeout: s.num("keepAliveTimeout")}
 	c.parser = newParser(s.profile.Era, s.profile.Methods, s.maxHeaderSize, c)
 	c.parser.lenient = s.lenient
 	s.conns[c] = true

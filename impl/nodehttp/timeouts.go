@@ -14,7 +14,8 @@ import (
 //   - server.timeout: every socket gets it as its idle timeout when it
 //     connects (changing the property later does not touch open sockets).
 //   - keepAliveTimeout: the idle timeout of a kept-alive connection between
-//     requests; Node 20+ add a fixed 1 s buffer to it.
+//     requests, as the server had it when the connection came (the docs);
+//     Node 20+ add a fixed 1 s buffer to it.
 //   - latest: headersTimeout and requestTimeout are checked every
 //     connectionsCheckingInterval (30 s unless given to createServer); a
 //     request past either is a clientError ERR_HTTP_REQUEST_TIMEOUT, 408
@@ -96,7 +97,7 @@ func (c *connection) requestTimedOut() {
 // keepAliveIdle: the last response of a kept-alive connection is out; the
 // connection may idle for keepAliveTimeout.
 func (c *connection) keepAliveIdle() {
-	kat := c.srv.num("keepAliveTimeout")
+	kat := c.keepAliveTimeout
 	if kat <= 0 {
 		return
 	}

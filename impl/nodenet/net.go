@@ -136,13 +136,15 @@ type Socket struct {
 	reading    bool // the reader goroutine was started
 
 	// socket.setTimeout: 'timeout' after this long without reads or writes.
-	idle      time.Duration
-	idleTimer *loop.Timer
+	idle       time.Duration
+	timeoutSet bool // setTimeout was called: socket.timeout reads idle
+	idleTimer  *loop.Timer
 }
 
 // SetTimeout is socket.setTimeout(ms): 0 turns the timeout off. The socket
 // only emits 'timeout'; what happens then is its owner's business.
 func (s *Socket) SetTimeout(ms float64) {
+	s.timeoutSet = true
 	s.idle = time.Duration(ms * float64(time.Millisecond))
 	s.touch()
 }
@@ -278,6 +280,12 @@ func (s *Socket) Get(name string) (any, bool) {
 	switch name {
 	case "destroyed":
 		return s.destroyed, true
+	case "timeout":
+		// socket.timeout: the idle timeout last set, undefined before any.
+		if !s.timeoutSet {
+			return js.Undefined{}, true
+		}
+		return float64(s.idle) / float64(time.Millisecond), true
 	case "writable":
 		return !s.ended && !s.destroyed, true
 	case "remoteAddress", "localAddress":
