@@ -29,6 +29,7 @@ type IncomingMessage struct {
 	rawTrailers []string
 	complete    bool
 	aborted     bool
+	docClass    string // the class the docs give this request where it is not IncomingMessage
 
 	// Readable state.
 	buffered        [][]byte
@@ -310,7 +311,11 @@ func (m *IncomingMessage) Get(name string) (any, bool) {
 	case "statusCode", "statusMessage":
 		return nil, true // client-side members; null on a server request (observed)
 	case "constructor":
-		return map[string]any{"name": "IncomingMessage"}, true // the class a listener is given
+		// the class a listener is given: the one its docs name
+		if m.docClass != "" {
+			return map[string]any{"name": m.docClass}, true
+		}
+		return map[string]any{"name": "IncomingMessage"}, true
 	}
 	return nil, false
 }
