@@ -75,7 +75,18 @@ func play(port int, w *fixtures.Wire, seg rawwire.Segmentation) (*trace.Wire, er
 	defer cl.Close()
 	// A send error is not fatal: a server may answer and close before it has
 	// read everything (a 400, say); what it sent is still in the result.
-	_ = cl.Send(w.Bytes, seg)
+	if len(w.Parts) == 0 {
+		_ = cl.Send(w.Bytes, seg)
+	} else {
+		// A pause is silence on the wire, for a server timeout to run out
+		// (at least that long: a slower machine only makes it longer).
+		for _, p := range w.Parts {
+			if cl.Send(p.Bytes, seg) != nil {
+				break
+			}
+			time.Sleep(p.Pause)
+		}
+	}
 	if w.Responses > 0 {
 		// A keep-alive connection stays open: the case is done when its
 		// responses are in. If they never come, the deadline ends the wait

@@ -86,6 +86,7 @@ type connection struct {
 	requests  int  // requests received on the connection
 
 	// timeouts (timeouts.go)
+	connStart     time.Time // when the connection came
 	msgStart      time.Time // when the request being received began; zero between requests
 	headDone      bool
 	requestTimer  *loop.Timer // v14's requestTimeout
@@ -115,7 +116,7 @@ type exchange struct {
 }
 
 func (s *Server) attach(sock *nodenet.Socket) {
-	c := &connection{srv: s, sock: sock, keepAliveTimeout: s.num("keepAliveTimeout")}
+	c := &connection{srv: s, sock: sock, keepAliveTimeout: s.num("keepAliveTimeout"), connStart: s.Loop.Now()}
 	c.parser = newParser(s.profile.Era, s.profile.Methods, s.maxHeaderSize, c)
 	c.parser.lenient = s.lenient
 	s.conns[c] = true
@@ -123,6 +124,9 @@ func (s *Server) attach(sock *nodenet.Socket) {
 	sock.On("data", func(args ...any) {
 		if c.handedOver || c.refused {
 			return // after CONNECT the socket belongs to the 'connect' listener
+		}
+		if c.headersTimedOut() {
+			return
 		}
 		if err := c.parser.Execute(args[0].(js.Buffer)); err != nil {
 			c.clientError(err)

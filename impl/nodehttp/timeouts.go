@@ -20,8 +20,10 @@ import (
 //     connectionsCheckingInterval (30 s unless given to createServer); a
 //     request past either is a clientError ERR_HTTP_REQUEST_TIMEOUT, 408
 //     by default.
-//   - v14: requestTimeout is a timer per request; headersTimeout is only
-//     checked when bytes arrive, which no case can show (not modelled).
+//   - v14: requestTimeout is a timer per request.
+//   - v6, v14: headersTimeout is checked as header bytes arrive (the docs
+//     of both: measured from when the connection came); past it the server
+//     hears 'timeout' with the socket, or the socket is destroyed.
 
 // keepAliveBufferMs is what Node 20+ add to keepAliveTimeout.
 const keepAliveBufferMs = 1000
@@ -115,4 +117,30 @@ func (c *connection) requestArrived() {
 		c.idleKeepAlive = false
 		c.sock.SetTimeout(c.srv.num("timeout"))
 	}
+}
+
+// headersTimedOut (v6, v14) runs as bytes arrive, before they are parsed:
+// bytes of a head that came after headersTimeout fail the check. The docs
+// measure from the connection; a later request on a kept-alive connection
+// is measured from its own first byte (the docs do not say; the first
+// request is what the fixtures pin). It reports whether the socket is gone.
+func (c *connection) headersTimedOut() bool {
+	s := c.srv
+	ht := s.num("headersTimeout")
+	if s.profile.Era == EraLatest || ht <= 0 || c.headDone && !c.msgStart.IsZero() {
+		return false // no such check, or these bytes are a body's
+	}
+	start := c.msgStart
+	if c.requests == 0 {
+		start = c.connStart
+	}
+	if start.IsZero() || s.Loop.Now().Sub(start) <= ms(ht) {
+		return false
+	}
+	if s.ListenerCount("timeout") > 0 {
+		s.Emit("timeout", c.sock)
+	} else {
+		c.sock.Destroy(nil)
+	}
+	return c.sock.Destroyed()
 }

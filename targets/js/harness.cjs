@@ -30,6 +30,7 @@ var SIGNATURES = {
   'server.connect': ['req', 'sock', 'head'],
   'server.upgrade': ['req', 'sock', 'head'],
   'server.dropRequest': ['req', 'sock'],
+  'server.timeout': ['sock'],
   'creq.response': ['cres'],
   'creq.socket': ['sock']
 };

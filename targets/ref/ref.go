@@ -261,6 +261,7 @@ var signatures = map[string][]string{
 	"server.connect":          {"req", "sock", "head"},
 	"server.upgrade":          {"req", "sock", "head"},
 	"server.dropRequest":      {"req", "sock"},
+	"server.timeout":          {"sock"},
 }
 
 func (s *session) scope(o any, kind, ev string, args []any) map[string]any {
