@@ -2,6 +2,7 @@ package targets
 
 import (
 	"fmt"
+	"net"
 	"os"
 	"strconv"
 	"time"
@@ -35,7 +36,8 @@ func Run(t Target, c *fixtures.Case, profile string, seg rawwire.Segmentation) (
 	}
 	var wire *trace.Wire
 	if c.Wire != nil {
-		wire, err = play(s.Port(), c.Wire, seg)
+		network, addr := s.Addr()
+		wire, err = play(network, addr, c.Wire, seg)
 		if err != nil {
 			_, _ = s.Finish() // leave the target ready for the next case
 			return nil, err
@@ -46,6 +48,12 @@ func Run(t Target, c *fixtures.Case, profile string, seg rawwire.Segmentation) (
 		return nil, err
 	}
 	tr.Wire = wire
+	if network, addr := s.Addr(); network == "tcp" {
+		if _, p, err := net.SplitHostPort(addr); err == nil {
+			port, _ := strconv.Atoi(p)
+			tr.MaskPort(port)
+		}
+	}
 	return tr, nil
 }
 
@@ -63,12 +71,12 @@ func Supported(c *fixtures.Case) error {
 	return nil
 }
 
-func play(port int, w *fixtures.Wire, seg rawwire.Segmentation) (*trace.Wire, error) {
-	if port == 0 {
+func play(network, addr string, w *fixtures.Wire, seg rawwire.Segmentation) (*trace.Wire, error) {
+	if addr == "" {
 		return nil, fmt.Errorf("the program has no listening server to send to")
 	}
 	deadline := WireDeadline()
-	cl, err := rawwire.Dial("tcp", "127.0.0.1:"+strconv.Itoa(port), deadline)
+	cl, err := rawwire.Dial(network, addr, deadline)
 	if err != nil {
 		return nil, fmt.Errorf("connecting to the program's server: %w", err)
 	}

@@ -19,8 +19,9 @@ type Info struct {
 
 // Session is one case being run on a target.
 type Session interface {
-	// Port is the TCP port the program's server listens on, 0 if none.
-	Port() int
+	// Addr is where the program's server listens: ("tcp", "127.0.0.1:port")
+	// or ("unix", path); ("", "") when the program has no server.
+	Addr() (network, address string)
 	// Finish closes the program's server, waits for its close events and
 	// returns the trace of events (Wire is filled in by the caller).
 	Finish() (*trace.Trace, error)

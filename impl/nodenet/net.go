@@ -37,12 +37,18 @@ func (s *Server) Listen(network, addr string) error {
 	if err != nil {
 		return err
 	}
+	s.ListenOn(ln)
+	return nil
+}
+
+// ListenOn accepts connections on a listener bound elsewhere (a handle, in
+// server.listen(handle)) and emits 'listening' on the next I/O turn.
+func (s *Server) ListenOn(ln net.Listener) {
 	s.ln = ln
 	s.acceptDone = make(chan struct{})
 	s.Loop.Ref()
 	go s.accept()
 	s.Loop.Post(func() { s.Emit("listening") })
-	return nil
 }
 
 // Addr is the bound address.

@@ -210,7 +210,13 @@ func (t *Target) Start(c *fixtures.Case, profile string) (targets.Session, error
 			return nil, fmt.Errorf("harness %s answered start with port %d", t.name, port)
 		}
 	}
-	s := &session{t: t, gen: t.gen, port: port, id: c.ID}
+	s := &session{t: t, gen: t.gen, id: c.ID}
+	switch {
+	case a.Path != nil && *a.Path != "":
+		s.network, s.addr = "unix", *a.Path
+	case port != 0:
+		s.network, s.addr = "tcp", "127.0.0.1:"+strconv.Itoa(port)
+	}
 	t.open = s
 	return s, nil
 }
@@ -227,14 +233,14 @@ func (t *Target) Close() error {
 
 // session is one case on a harness.
 type session struct {
-	t    *Target
-	gen  int
-	port int
-	id   string
-	done bool
+	t             *Target
+	gen           int
+	network, addr string // where the program's server listens ("" if none)
+	id            string
+	done          bool
 }
 
-func (s *session) Port() int { return s.port }
+func (s *session) Addr() (string, string) { return s.network, s.addr }
 
 func (s *session) Finish() (*trace.Trace, error) {
 	t := s.t
@@ -267,6 +273,7 @@ type answer struct {
 	Version        string        `json:"version"`
 	RuntimeVersion string        `json:"runtimeVersion"`
 	Port           *int          `json:"port"`
+	Path           *string       `json:"path"` // a server listening on a Unix socket
 	Error          *string       `json:"error"`
 	Events         []trace.Entry `json:"events"`
 }

@@ -190,8 +190,8 @@ func runCase(t *testing.T, tg *Target, id string) (*trace.Trace, error) {
 	if err != nil {
 		return nil, err
 	}
-	if s.Port() != 0 {
-		t.Errorf("Port() = %d, want 0", s.Port())
+	if _, a := s.Addr(); a != "" {
+		t.Errorf("Addr() = %q, want none", a)
 	}
 	return s.Finish()
 }
@@ -502,8 +502,8 @@ func TestRealHarness(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.Port() != 0 {
-		t.Errorf("Port() = %d, want 0 for a pure-call program", s.Port())
+	if _, a := s.Addr(); a != "" {
+		t.Errorf("Addr() = %q, want none for a pure-call program", a)
 	}
 	tr, err := s.Finish()
 	if err != nil {

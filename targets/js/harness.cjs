@@ -13,6 +13,9 @@
 
 var http = require('http');
 var net = require('net');
+var os = require('os');
+var pathMod = require('path');
+var fsMod = require('fs');
 var BufferCtor = typeof Buffer !== 'undefined' ? Buffer : require('buffer').Buffer;
 
 var MAX_DEPTH = 8;          // nesting limit of a summarised value
@@ -838,28 +841,70 @@ function opStart(msg, done) {
     send({ op: 'started', error: 'listen: ' + errText(err) });
     done();
   }
+  function onListening(unixPath) {
+    if (answered) return;
+    answered = true;
+    server.removeListener('error', onListenError);
+    if (unixPath) {
+      send({ op: 'started', path: unixPath });
+      return done();
+    }
+    var port = 0;
+    try {
+      port = server.address().port;
+    } catch (e) {
+      port = 0;
+    }
+    if (!port) {
+      c.closed = true;
+      send({ op: 'started', error: 'listening, but the server has no port' });
+    } else {
+      send({ op: 'started', port: port });
+    }
+    done();
+  }
   try {
     server.once('error', onListenError);
-    server.listen(0, '127.0.0.1', function () {
-      if (answered) return;
-      answered = true;
-      server.removeListener('error', onListenError);
-      var port = 0;
-      try {
-        port = server.address().port;
-      } catch (e) {
-        port = 0;
-      }
-      if (!port) {
-        c.closed = true;
-        send({ op: 'started', error: 'listening, but the server has no port' });
-      } else {
-        send({ op: 'started', port: port });
-      }
-      done();
-    });
+    var form = spec && typeof spec === 'object' ? spec.listen : undefined;
+    if (form === 'path') {
+      unixSeq++;
+      var p = pathMod.join(os.tmpdir(), 'nodespec-' + process.pid + '-' + unixSeq + '.sock');
+      try { fsMod.unlinkSync(p); } catch (e) { /* not there */ }
+      listenRecorded(c, server, p, function () { onListening(p); });
+    } else if (form === 'handle') {
+      // The handle: a net.Server bound first, given to server.listen.
+      var h = net.createServer();
+      h.once('error', onListenError);
+      h.listen(0, '127.0.0.1', function () {
+        listenRecorded(c, server, h, function () { onListening(''); });
+      });
+    } else {
+      server.listen(0, '127.0.0.1', function () { onListening(''); });
+    }
   } catch (e) {
     onListenError(e);
+  }
+}
+
+var unixSeq = 0;
+
+// listenRecorded is program.server.listen's call: server.listen(target, cb)
+// recorded as {o: server, call: listen} with what it returned or threw, its
+// callback as the event callback:listen (after the program's watchers of
+// 'listening', since the call adds it as a listener), then next().
+function listenRecorded(c, server, target, next) {
+  var entry = { o: 'server', call: 'listen' };
+  record(c, entry);
+  var cb = callbackFor(c, { o: 'server', call: 'listen' });
+  try {
+    var ret = server.listen(target, function () {
+      cb.apply(this, arguments);
+      next();
+    });
+    entry.returned = summarize(c, ret);
+  } catch (e) {
+    entry.threw = summarize(c, e);
+    throw e;
   }
 }
 

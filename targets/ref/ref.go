@@ -7,8 +7,11 @@ import (
 	"fmt"
 	"maps"
 	"net"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unicode/utf16"
 
@@ -67,7 +70,8 @@ type session struct {
 	prog   *fixtures.Program
 	mod    *nodehttp.Module
 	server *nodehttp.Server
-	port   int
+	// where the server listens (Addr); unixPath is removed at Finish
+	network, addr, unixPath string
 
 	names  map[any]string // object -> name (req1 ...)
 	objs   map[string]any // name -> object
@@ -80,7 +84,7 @@ type session struct {
 // callee names the call a {$function: true} argument belongs to.
 type callee struct{ o, call string }
 
-func (s *session) Port() int { return s.port }
+func (s *session) Addr() (string, string) { return s.network, s.addr }
 
 func (s *session) setup(p *nodehttp.Profile) error {
 	s.objs["http"] = s.mod
@@ -105,10 +109,48 @@ func (s *session) setup(p *nodehttp.Profile) error {
 	s.server = srv
 	s.name(s.server, "server")
 	s.attach(s.server, "server")
-	if err := s.server.Listen("tcp", "127.0.0.1:0"); err != nil {
+	return s.listen(s.prog.Server.Listen)
+}
+
+// unixSeq numbers the Unix socket paths of one process.
+var unixSeq atomic.Int64
+
+// listen makes the server listen as program.server.listen says
+// (fixtures/FORMAT.md): on 127.0.0.1:0, or by server.listen(path, cb) or
+// server.listen(handle, cb), whose call and callback are recorded.
+func (s *session) listen(form string) error {
+	var ln net.Listener
+	var err error
+	switch form {
+	case "":
+		if err := s.server.Listen("tcp", "127.0.0.1:0"); err != nil {
+			return err
+		}
+		s.network, s.addr = "tcp", s.server.Addr().String()
+		return nil
+	case "path":
+		s.unixPath = filepath.Join(os.TempDir(), fmt.Sprintf("nodespec-ref-%d-%d.sock", os.Getpid(), unixSeq.Add(1)))
+		_ = os.Remove(s.unixPath)
+		ln, err = net.Listen("unix", s.unixPath)
+		s.network, s.addr = "unix", s.unixPath
+	case "handle":
+		ln, err = net.Listen("tcp", "127.0.0.1:0")
+		if err == nil {
+			s.network, s.addr = "tcp", ln.Addr().String()
+		}
+	default:
+		return fmt.Errorf("ref cannot listen by %q", form)
+	}
+	if err != nil {
 		return err
 	}
-	s.port = s.server.Addr().(*net.TCPAddr).Port
+	// The callback is a 'listening' listener added by the call, after the
+	// program's watchers (the docs of server.listen).
+	s.server.Once("listening", func(...any) {
+		s.events = append(s.events, trace.Entry{O: "server", Ev: "callback:listen"})
+	})
+	s.events = append(s.events, trace.Entry{O: "server", Call: "listen", HasReturned: true, Returned: map[string]any{"$ref": "server"}})
+	s.server.ListenOn(ln)
 	return nil
 }
 
@@ -140,6 +182,9 @@ func (s *session) Finish() (*trace.Trace, error) {
 		}, finishGuard)
 	})
 	s.stop()
+	if s.unixPath != "" {
+		_ = os.Remove(s.unixPath) // Go removes it on close; this is belt and braces
+	}
 	return &trace.Trace{Events: s.events}, nil
 }
 
