@@ -51,3 +51,22 @@ func TestCountResponsesToHead(t *testing.T) {
 		t.Errorf("without methods: %d responses, want 2 (the third response is taken for the HEAD body)", n)
 	}
 }
+
+func TestCountRequests(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want int
+	}{
+		{"", 0},
+		{"GET / HTTP/1.1\r\nHost: a\r\n", 0},
+		{"GET / HTTP/1.1\r\nHost: a\r\n\r\n", 1},
+		{"POST / HTTP/1.1\r\nContent-Length: 3\r\n\r\nab", 0},
+		{"POST / HTTP/1.1\r\nContent-Length: 3\r\n\r\nabcGET / HTTP/1.1\r\n\r\n", 2},
+		{"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nab\r\n", 0},
+		{"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nab\r\n0\r\n\r\n", 1},
+	} {
+		if got := CountRequests([]byte(tc.in)); got != tc.want {
+			t.Errorf("CountRequests(%q) = %d, want %d", tc.in, got, tc.want)
+		}
+	}
+}

@@ -1,9 +1,11 @@
 package targets
 
 import (
+	"bytes"
 	"fmt"
 	"net"
 	"os"
+	"regexp"
 	"strconv"
 	"time"
 
@@ -30,7 +32,10 @@ func Run(t Target, c *fixtures.Case, profile string, seg rawwire.Segmentation) (
 	if err := Supported(c); err != nil {
 		return nil, err
 	}
-	s, err := t.Start(c, profile)
+	if c.ClientSide() {
+		return runClient(t, c, profile, seg)
+	}
+	s, err := t.Start(c, profile, Env{})
 	if err != nil {
 		return nil, err
 	}
@@ -51,7 +56,7 @@ func Run(t Target, c *fixtures.Case, profile string, seg rawwire.Segmentation) (
 	if network, addr := s.Addr(); network == "tcp" {
 		if _, p, err := net.SplitHostPort(addr); err == nil {
 			port, _ := strconv.Atoi(p)
-			tr.MaskPort(port)
+			tr.MaskPort(port, "server")
 		}
 	}
 	return tr, nil
@@ -61,8 +66,6 @@ func Run(t Target, c *fixtures.Case, profile string, seg rawwire.Segmentation) (
 // designs but does not run yet (FORMAT.md, "The rest of the API").
 func Supported(c *fixtures.Case) error {
 	switch {
-	case c.ClientSide():
-		return fmt.Errorf("case %s is client-side (wire.peer); this version of nodespec does not run client-side cases yet", c.ID)
 	case len(c.Program.Timers) > 0:
 		return fmt.Errorf("case %s uses program.timers, which this version of nodespec does not run yet", c.ID)
 	case c.Program.Server != nil && c.Program.Server.Module == "net":
@@ -109,4 +112,95 @@ func play(network, addr string, w *fixtures.Wire, seg rawwire.Segmentation) (*tr
 	}
 	res := cl.Wait(time.Now().Add(deadline))
 	return &trace.Wire{Received: res.Received, End: res.End}, nil
+}
+
+// runClient runs a client-side case: the scripted raw server listens first,
+// the program (which connects to {$peer: port}) starts, the peer plays its
+// script on the connection it accepts, and the program is finished once the
+// peer is done.
+func runClient(t Target, c *fixtures.Case, profile string, seg rawwire.Segmentation) (*trace.Trace, error) {
+	peer, err := rawwire.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("the scripted peer cannot listen: %w", err)
+	}
+	defer peer.Close()
+	port := peer.Addr().(*net.TCPAddr).Port
+	s, err := t.Start(c, profile, Env{PeerPort: port})
+	if err != nil {
+		return nil, err
+	}
+	cl, wire := playPeer(peer, port, c.Wire.Peer, seg)
+	// The program is finished once the script is played: a client request
+	// is done when it has closed (the target waits for that, then destroys
+	// a socket an agent keeps), so the peer then reads to the end without
+	// waiting out a deadline on a kept-alive connection.
+	tr, err := s.Finish()
+	if cl != nil {
+		if wire == nil {
+			wire = peerResult(cl.Wait(time.Now().Add(WireDeadline())), strconv.Itoa(port))
+		}
+		cl.Close()
+	}
+	if err != nil {
+		return nil, err
+	}
+	tr.Wire = wire
+	tr.MaskPort(port, "peer")
+	return tr, nil
+}
+
+// PeerPortToken stands for the peer's port in expected bytes and in the
+// bytes received (Host: 127.0.0.1:<peer-port>).
+const PeerPortToken = "<peer-port>"
+
+// playPeer accepts the client's connection and runs the script on it. It
+// returns the connection, still open for the caller to read to its end, or
+// the wire record when the script ended it already (no connection came, a
+// wait timed out, the peer reset). Waits are bounded by the deadline, and
+// the verdict shows what did arrive.
+func playPeer(peer *rawwire.Peer, port int, script []fixtures.PeerAction, seg rawwire.Segmentation) (*rawwire.Client, *trace.Wire) {
+	deadline := WireDeadline()
+	cl, err := peer.Accept(time.Now().Add(deadline))
+	if err != nil {
+		return nil, &trace.Wire{End: "unconnected"}
+	}
+	portText := strconv.Itoa(port)
+	unport := func(b []byte) []byte {
+		return bytes.ReplaceAll(b, []byte(PeerPortToken), []byte(portText))
+	}
+	for _, a := range script {
+		switch {
+		case a.Expect != "":
+			want, _ := fixtures.Unescape(a.Expect)
+			if r := cl.WaitFor(time.Now().Add(deadline), rawwire.Contains(string(unport(want)))); !r.Matched {
+				return cl, peerResult(r, portText)
+			}
+		case a.Request > 0:
+			if r := cl.WaitFor(time.Now().Add(deadline), rawwire.Requests(a.Request)); !r.Matched {
+				return cl, peerResult(r, portText)
+			}
+		case len(a.Send) > 0:
+			var b []byte
+			for _, part := range a.Send {
+				raw, _ := fixtures.Unescape(part)
+				b = append(b, unport(raw)...)
+			}
+			_ = cl.Send(b, seg)
+		case a.Pause > 0:
+			time.Sleep(time.Duration(a.Pause) * time.Millisecond)
+		case a.Close == "fin":
+			_ = cl.HalfClose()
+		case a.Close == "rst":
+			_ = cl.Reset()
+			return cl, peerResult(cl.Wait(time.Now().Add(deadline)), portText)
+		}
+	}
+	return cl, nil
+}
+
+// peerResult is the wire record of a client-side case: what the client
+// wrote, its port masked.
+func peerResult(r rawwire.Result, port string) *trace.Wire {
+	re := regexp.MustCompile(`:` + port + `\b`)
+	return &trace.Wire{Received: re.ReplaceAll(r.Received, []byte(":"+PeerPortToken)), End: r.End}
 }

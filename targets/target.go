@@ -32,6 +32,13 @@ type Session interface {
 type Target interface {
 	Info() Info
 	// Start sets up the case's program under the given profile.
-	Start(c *fixtures.Case, profile string) (Session, error)
+	Start(c *fixtures.Case, profile string, env Env) (Session, error)
 	Close() error
+}
+
+// Env is what a case's program may refer to beyond itself.
+type Env struct {
+	// PeerPort is the TCP port of the scripted raw server of a client-side
+	// case ({$peer: port} in the program); 0 for a server-side case.
+	PeerPort int
 }

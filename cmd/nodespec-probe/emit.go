@@ -79,7 +79,7 @@ func emitFixture(c *fixtures.Case, text []byte, results []result) ([]byte, error
 		} else {
 			fmt.Fprintf(&sb, "  - profiles: [%s]\n   ", strings.Join(b.profiles, ", "))
 		}
-		writeExpectation(&sb, b.r.trace, quietLane(c))
+		writeExpectation(&sb, b.r.trace, quietLane(c), c.ClientSide())
 	}
 	if slices.Contains(c.Profiles, "latest") {
 		latest := byTarget["node20"]
@@ -115,7 +115,7 @@ func emitFixture(c *fixtures.Case, text []byte, results []result) ([]byte, error
 		}
 		for _, d := range alike {
 			fmt.Fprintf(&sb, "  - targets: [%s]\n    note: %s\n   ", strings.Join(d.targets, ", "), quote(divergenceNote(d.targets, d.r.trace, latest.trace)))
-			writeExpectation(&sb, withEmptyLanes(d.r.trace, latest.trace), quietLane(c))
+			writeExpectation(&sb, withEmptyLanes(d.r.trace, latest.trace), quietLane(c), c.ClientSide())
 		}
 	}
 	out := append(bytes.TrimRight(text, "\n"), '\n')
@@ -151,7 +151,7 @@ const emptyLane = "\x00empty"
 
 // writeExpectation writes ` trace:` and ` response:` of one block; the
 // caller has written the "  -" (or "  - profiles: …\n   ") before it.
-func writeExpectation(sb *strings.Builder, tr *trace.Trace, quiet string) {
+func writeExpectation(sb *strings.Builder, tr *trace.Trace, quiet string, client bool) {
 	lanes := oracle.Lanes(tr)
 	sb.WriteString(" trace:\n")
 	if len(lanes) == 0 {
@@ -172,7 +172,12 @@ func writeExpectation(sb *strings.Builder, tr *trace.Trace, quiet string) {
 			writeEntry(sb, e)
 		}
 	}
-	if tr.Wire != nil {
+	if tr.Wire != nil && client {
+		// What the client wrote; the end of a client-side connection is
+		// the case's teardown, not a behaviour to pin.
+		sb.WriteString("    request:\n")
+		fmt.Fprintf(sb, "      equals: '%s'\n", strings.ReplaceAll(fixtures.Escape(tr.Wire.Received), "'", "''"))
+	} else if tr.Wire != nil {
 		sb.WriteString("    response:\n")
 		fmt.Fprintf(sb, "      equals: '%s'\n", strings.ReplaceAll(fixtures.Escape(oracle.MaskWire(tr.Wire.Received)), "'", "''"))
 		if tr.Wire.End == "eof" || tr.Wire.End == "reset" {

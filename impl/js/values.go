@@ -3,7 +3,10 @@
 // whose members a program can read and call, and the EventEmitter.
 package js
 
-import "fmt"
+import (
+	"fmt"
+	"strconv"
+)
 
 // Undefined is JavaScript's undefined (nil stands for null).
 type Undefined struct{}
@@ -99,4 +102,21 @@ func Bytes(v any) []byte {
 		return x
 	}
 	return nil
+}
+
+// String is JavaScript's String(v) for the values programs pass.
+func String(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	case bool:
+		return strconv.FormatBool(x)
+	case nil:
+		return "null"
+	case Undefined:
+		return "undefined"
+	}
+	return fmt.Sprint(v)
 }

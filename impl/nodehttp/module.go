@@ -68,7 +68,7 @@ func (m *Module) Get(name string) (any, bool) {
 			return nil, false
 		}
 		return js.Func{Name: name}, true
-	case "createServer":
+	case "createServer", "request", "get":
 		return js.Func{Name: name}, true
 	case "maxHeaderSize":
 		if m.Profile.Era == EraV14 {
@@ -86,6 +86,8 @@ func (m *Module) Call(name string, args []any) (any, error) {
 	switch name {
 	case "createServer":
 		return m.createServer(args)
+	case "request", "get":
+		return m.request(args, name == "get")
 	case "validateHeaderName":
 		if !m.Profile.Validators {
 			return nil, js.ErrMissing

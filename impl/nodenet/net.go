@@ -141,6 +141,11 @@ type Socket struct {
 	hadError   bool
 	reading    bool // the reader goroutine was started
 
+	// A client socket (Connect) queues what is written before it connects.
+	connecting bool
+	pending    []pendingWrite
+	pendingEnd bool
+
 	// socket.setTimeout: 'timeout' after this long without reads or writes.
 	idle       time.Duration
 	timeoutSet bool // setTimeout was called: socket.timeout reads idle
@@ -217,10 +222,19 @@ func (s *Socket) read() {
 	}
 }
 
+type pendingWrite struct {
+	b  []byte
+	cb func(error)
+}
+
 // Write sends bytes now (loopback writes to a peer that always reads do not
 // block for long) and runs cb as an I/O callback, like libuv's write callback.
 func (s *Socket) Write(b []byte, cb func(error)) {
 	if s.destroyed || s.ended {
+		return
+	}
+	if s.connecting {
+		s.pending = append(s.pending, pendingWrite{b, cb})
 		return
 	}
 	s.touch()
@@ -237,6 +251,10 @@ func (s *Socket) Write(b []byte, cb func(error)) {
 // too, or on Destroy.
 func (s *Socket) End() {
 	if s.ended || s.destroyed {
+		return
+	}
+	if s.connecting {
+		s.pendingEnd = true
 		return
 	}
 	s.ended = true
@@ -259,7 +277,9 @@ func (s *Socket) Destroy(err *js.Error) {
 		s.Loop.ClearTimeout(s.idleTimer)
 		s.idleTimer = nil
 	}
-	s.once.Do(func() { s.conn.Close() })
+	if s.conn != nil {
+		s.once.Do(func() { s.conn.Close() })
+	}
 	if s.reading {
 		<-s.readerDone // Close unblocks the reader; wait so no goroutine outlives the socket
 	}

@@ -53,36 +53,37 @@ type Trace struct {
 }
 
 // MaskPort replaces the number port, wherever it appears in the events'
-// arguments, values and returns, with {$port: server}: the port the server
+// arguments, values and returns, with {$port: <name>} (server, or peer in a
+// client-side case): the port the server
 // listens on differs from run to run (a 'listening' event that carries it,
 // a read of server.address().port), so traces compare with it masked.
-func (t *Trace) MaskPort(port int) {
+func (t *Trace) MaskPort(port int, name string) {
 	if port <= 0 {
 		return
 	}
 	for i := range t.Events {
 		e := &t.Events[i]
 		for j := range e.Args {
-			e.Args[j] = maskPort(e.Args[j], float64(port))
+			e.Args[j] = maskPort(e.Args[j], float64(port), name)
 		}
-		e.Value = maskPort(e.Value, float64(port))
-		e.Returned = maskPort(e.Returned, float64(port))
+		e.Value = maskPort(e.Value, float64(port), name)
+		e.Returned = maskPort(e.Returned, float64(port), name)
 	}
 }
 
-func maskPort(v any, port float64) any {
+func maskPort(v any, port float64, name string) any {
 	switch x := v.(type) {
 	case float64:
 		if x == port {
-			return map[string]any{"$port": "server"}
+			return map[string]any{"$port": name}
 		}
 	case []any:
 		for i := range x {
-			x[i] = maskPort(x[i], port)
+			x[i] = maskPort(x[i], port, name)
 		}
 	case map[string]any:
 		for k := range x {
-			x[k] = maskPort(x[k], port)
+			x[k] = maskPort(x[k], port, name)
 		}
 	}
 	return v

@@ -159,7 +159,7 @@ func (t *Target) Restarts() int {
 // first. A session left open by the caller is finished (its trace dropped).
 // The profile is not part of the protocol: the harness runs the program as
 // the runtime does; profiles only select expectations.
-func (t *Target) Start(c *fixtures.Case, profile string) (targets.Session, error) {
+func (t *Target) Start(c *fixtures.Case, profile string, env targets.Env) (targets.Session, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.closed {
@@ -186,11 +186,18 @@ func (t *Target) Start(c *fixtures.Case, profile string) (targets.Session, error
 	if err != nil {
 		return nil, fmt.Errorf("harness %s: case %s: program is not JSON: %v", t.name, c.ID, err)
 	}
+	type peer struct {
+		Port int `json:"port"`
+	}
 	msg := struct {
 		Op      string          `json:"op"`
 		ID      string          `json:"id"`
 		Program json.RawMessage `json:"program"`
-	}{"start", c.ID, prog}
+		Peer    *peer           `json:"peer,omitempty"` // client-side: the scripted server
+	}{Op: "start", ID: c.ID, Program: prog}
+	if env.PeerPort != 0 {
+		msg.Peer = &peer{Port: env.PeerPort}
+	}
 	a, err := t.request("start", msg, "started")
 	if err != nil {
 		return nil, err

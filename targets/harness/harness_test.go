@@ -186,7 +186,7 @@ func testCase(id string) *fixtures.Case {
 // runCase runs one case through Start and Finish.
 func runCase(t *testing.T, tg *Target, id string) (*trace.Trace, error) {
 	t.Helper()
-	s, err := tg.Start(testCase(id), "latest")
+	s, err := tg.Start(testCase(id), "latest", targets.Env{})
 	if err != nil {
 		return nil, err
 	}
@@ -244,14 +244,14 @@ func TestNormalFlow(t *testing.T) {
 		t.Errorf("Restarts() = %d, want 0", n)
 	}
 	closeAndVerify(t, tg)
-	if _, err := tg.Start(testCase("after-close"), "latest"); err == nil {
+	if _, err := tg.Start(testCase("after-close"), "latest", targets.Env{}); err == nil {
 		t.Error("Start after Close succeeded")
 	}
 }
 
 func TestStartedError(t *testing.T) {
 	tg := fake(t, "ok", false, 0)
-	_, err := tg.Start(testCase("setup-error"), "latest")
+	_, err := tg.Start(testCase("setup-error"), "latest", targets.Env{})
 	wantErr(t, err, "harness fake1 could not start setup-error: cannot set up: no such step")
 	mustRun(t, tg, "next")
 	if n := tg.Restarts(); n != 0 {
@@ -263,7 +263,7 @@ func TestStartedError(t *testing.T) {
 func TestCrashOnStart(t *testing.T) {
 	tg := fake(t, "crash-on-start", false, 0)
 	for i := range 2 { // every case fails on a fresh process, none hangs
-		_, err := tg.Start(testCase("crash"), "latest")
+		_, err := tg.Start(testCase("crash"), "latest", targets.Env{})
 		wantErr(t, err, "harness fake1 exited (exit status 3) during start; stderr tail:",
 			"boom: crashing on start")
 		if n := tg.Restarts(); n != i {
@@ -278,11 +278,11 @@ func TestCrashOnStart(t *testing.T) {
 func TestGivesUpAfterConsecutiveFailures(t *testing.T) {
 	tg := fake(t, "crash-on-start", false, 0)
 	for range MaxConsecutiveFailures {
-		_, err := tg.Start(testCase("crash"), "latest")
+		_, err := tg.Start(testCase("crash"), "latest", targets.Env{})
 		wantErr(t, err, "exited (exit status 3) during start")
 	}
 	restarts := tg.Restarts()
-	_, err := tg.Start(testCase("next"), "latest")
+	_, err := tg.Start(testCase("next"), "latest", targets.Env{})
 	wantErr(t, err, "harness fake1 gave up after 5 consecutive process failures; case next not run", "exit status 3")
 	if tg.Restarts() != restarts {
 		t.Errorf("a process was started after giving up")
@@ -292,7 +292,7 @@ func TestGivesUpAfterConsecutiveFailures(t *testing.T) {
 
 func TestCrashOnce(t *testing.T) {
 	tg := fake(t, "crash-once", false, 0)
-	_, err := tg.Start(testCase("crash"), "latest")
+	_, err := tg.Start(testCase("crash"), "latest", targets.Env{})
 	wantErr(t, err, "exited (exit status 3) during start", "boom: crashing on start")
 	mustRun(t, tg, "after-crash")
 	mustRun(t, tg, "after-crash-2")
@@ -308,7 +308,7 @@ func TestHangOnFinish(t *testing.T) {
 	// The fake writes a stderr line as it ignores finish; a second is
 	// ample for that one write (200ms was not, on a loaded machine).
 	tg := fake(t, "hang-on-finish", true, time.Second)
-	s, err := tg.Start(testCase("hang"), "latest")
+	s, err := tg.Start(testCase("hang"), "latest", targets.Env{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -375,7 +375,7 @@ func TestHangOnHello(t *testing.T) {
 
 func TestGarbage(t *testing.T) {
 	tg := fake(t, "garbage", true, 0)
-	_, err := tg.Start(testCase("garbage"), "latest")
+	_, err := tg.Start(testCase("garbage"), "latest", targets.Env{})
 	wantErr(t, err, "harness fake1 answered start with a line that is not JSON", `"garbage!xxx`, `xxx"...`)
 	if strings.Contains(err.Error(), "END-OF-GARBAGE") {
 		t.Errorf("the quoted line is not truncated: %v", err)
@@ -389,7 +389,7 @@ func TestGarbage(t *testing.T) {
 
 func TestWrongOp(t *testing.T) {
 	tg := fake(t, "wrong-op", true, 0)
-	_, err := tg.Start(testCase("wrong"), "latest")
+	_, err := tg.Start(testCase("wrong"), "latest", targets.Env{})
 	wantErr(t, err, `harness fake1 answered start with op "trace", want "started"`)
 	mustRun(t, tg, "after-wrong-op")
 	closeAndVerify(t, tg)
@@ -397,7 +397,7 @@ func TestWrongOp(t *testing.T) {
 
 func TestSessionLeftOpen(t *testing.T) {
 	tg := fake(t, "ok", false, 0)
-	s, err := tg.Start(testCase("abandoned"), "latest")
+	s, err := tg.Start(testCase("abandoned"), "latest", targets.Env{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -413,7 +413,7 @@ func TestSessionLeftOpen(t *testing.T) {
 
 func TestCloseWithOpenSession(t *testing.T) {
 	tg := fake(t, "ok", false, 0)
-	s, err := tg.Start(testCase("open"), "latest")
+	s, err := tg.Start(testCase("open"), "latest", targets.Env{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -498,7 +498,7 @@ func TestRealHarness(t *testing.T) {
 	c := &fixtures.Case{ID: "real-methods", Program: fixtures.Program{
 		Calls: []fixtures.Step{{Read: "http.METHODS"}},
 	}}
-	s, err := tg.Start(c, "latest")
+	s, err := tg.Start(c, "latest", targets.Env{})
 	if err != nil {
 		t.Fatal(err)
 	}

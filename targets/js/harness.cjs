@@ -210,6 +210,9 @@ function newCase(id, program) {
     named: [],      // {obj, name, kind, peers}
     sockets: [],    // every server-side socket seen, destroyed at finish
     server: null,
+    peer: null,     // client-side cases: {port} of the scripted raw server
+    clients: [],    // client requests: {req, closed, sockets}; finish waits for their close
+    onQuiet: null,  // set by finish: called when the last client request closes
     closed: false   // true once the trace was sent: late events are dropped
   };
 }
@@ -302,6 +305,7 @@ function adopt(c, obj, kind, num) {
   e = { obj: obj, name: name, kind: kind, peers: {} };
   c.named.push(e);
   if (kind === 'sock') c.sockets.push(obj);
+  if (kind === 'creq') trackClient(c, obj);
   if (obj && typeof obj.on === 'function') {
     var extra = kind === 'server' ? ['request', 'connection'] : [];
     var evs = eventsFor(c, kind, extra);
@@ -494,6 +498,10 @@ function decode(c, scope, v, label) {
         return b.v;
       }
       if (k === '$number') return Number(x);
+      if (k === '$peer') {
+        if (x !== 'port' || !c.peer) throw stepError('{$peer: ' + JSON.stringify(x) + '} needs a client-side case (wire.peer)');
+        return c.peer.port;
+      }
       if (k === '$function') return callbackFor(c, label);
     }
     var obj = {};
@@ -743,6 +751,26 @@ function doSet(c, step, scope) {
   obj[parts[parts.length - 1]] = decode(c, scope, step.value, null);
 }
 
+// trackClient follows a client request for finish: it is done when it has
+// emitted 'close'. Its sockets are noted so finish can destroy one an agent
+// keeps. These listeners record nothing and change nothing Node does.
+function trackClient(c, req) {
+  var t = { req: req, closed: false, sockets: [] };
+  c.clients.push(t);
+  req.once('socket', function (s) { t.sockets.push(s); });
+  req.once('close', function () {
+    t.closed = true;
+    if (c.onQuiet && clientsQuiet(c)) c.onQuiet();
+  });
+}
+
+function clientsQuiet(c) {
+  for (var i = 0; i < c.clients.length; i++) {
+    if (!c.clients[i].closed) return false;
+  }
+  return true;
+}
+
 // adoptReturned names objects of known kinds that a call creates.
 function adoptReturned(c, v) {
   if (!v || typeof v !== 'object' || entryOf(c, v)) return;
@@ -806,6 +834,7 @@ function opStart(msg, done) {
     return done();
   }
   var c = newCase(String(msg.id || ''), program);
+  if (msg.peer && typeof msg.peer === 'object') c.peer = { port: Number(msg.peer.port) };
   cs = c;
   var server;
   try {
@@ -914,6 +943,7 @@ function opFinish(msg, done) {
     send({ op: 'trace', events: c ? c.trace : [] });
     return done();
   }
+  if (!c.server && c.clients.length) return finishClients(c, done);
   if (!c.server) {
     c.closed = true;
     send({ op: 'trace', events: c.trace });
@@ -944,6 +974,40 @@ function opFinish(msg, done) {
     });
   }
   destroySockets(c);
+}
+
+// finishClients ends a client-side case: once every client request has
+// closed (the peer is done by now), sockets an agent keeps are destroyed,
+// two more turns let their events come, and the trace goes back. A request
+// that never closes ends the wait at the guard, recorded as finish-timeout.
+function finishClients(c, done) {
+  var replied = false;
+  var guard = null;
+  function reply(timedOut) {
+    if (replied) return;
+    replied = true;
+    if (guard) clearTimeout(guard);
+    c.onQuiet = null;
+    if (timedOut) record(c, { o: 'harness', ev: 'finish-timeout' });
+    c.closed = true;
+    send({ op: 'trace', events: c.trace });
+    done();
+  }
+  function settle() {
+    c.onQuiet = null;
+    for (var i = 0; i < c.clients.length; i++) {
+      for (var j = 0; j < c.clients[i].sockets.length; j++) {
+        var s = c.clients[i].sockets[j];
+        if (!s.destroyed) s.destroy();
+      }
+    }
+    setImmediate(function () {
+      setTimeout(function () { reply(false); }, 0);
+    });
+  }
+  guard = setTimeout(function () { reply(true); }, FINISH_GUARD_MS);
+  if (clientsQuiet(c)) return settle();
+  c.onQuiet = settle;
 }
 
 function handleLine(line, done) {

@@ -40,7 +40,7 @@ func (*Target) Close() error { return nil }
 
 // Start implements targets.Target: it builds the program on a fresh loop and
 // runs the loop on its own goroutine until Finish.
-func (*Target) Start(c *fixtures.Case, profile string) (targets.Session, error) {
+func (*Target) Start(c *fixtures.Case, profile string, env targets.Env) (targets.Session, error) {
 	p, ok := nodehttp.Profiles[profile]
 	if !ok {
 		return nil, fmt.Errorf("ref has no profile %q", profile)
@@ -52,6 +52,7 @@ func (*Target) Start(c *fixtures.Case, profile string) (targets.Session, error) 
 		count: map[string]int{},
 		objs:  map[string]any{},
 		done:  make(chan struct{}),
+		env:   env,
 	}
 	s.mod = &nodehttp.Module{Profile: p, Loop: s.loop}
 	s.loop.Ref() // held until Finish, so the loop does not end between phases
@@ -72,6 +73,10 @@ type session struct {
 	server *nodehttp.Server
 	// where the server listens (Addr); unixPath is removed at Finish
 	network, addr, unixPath string
+
+	env     targets.Env
+	clients []*nodehttp.ClientRequest // client requests the program made; Finish waits for their close
+	onQuiet func()                    // set by Finish: runs when the last client request closes
 
 	names  map[any]string // object -> name (req1 ...)
 	objs   map[string]any // name -> object
@@ -165,6 +170,27 @@ func (s *session) Finish() (*trace.Trace, error) {
 		deliver := func() {
 			s.loop.SetImmediate(func() { s.loop.SetTimeout(s.loop.Stop, 0) })
 		}
+		if s.server == nil && len(s.clients) > 0 {
+			// A client-side case is done when every request it made has
+			// closed; a socket an agent keeps is then destroyed.
+			settle := func() {
+				s.onQuiet = nil
+				for _, r := range s.clients {
+					r.Socket().Destroy(nil)
+				}
+				deliver()
+			}
+			if s.clientsQuiet() {
+				settle()
+			} else {
+				s.onQuiet = settle
+			}
+			s.loop.SetTimeout(func() {
+				s.events = append(s.events, trace.Entry{O: "harness", Ev: "finish-timeout"})
+				s.loop.Stop()
+			}, finishGuard)
+			return
+		}
 		if s.server == nil {
 			deliver()
 			return
@@ -235,6 +261,10 @@ func kindOf(o any) string {
 		return "sock"
 	case *nodehttp.Server:
 		return "server"
+	case *nodehttp.ClientRequest:
+		return "creq"
+	case *nodehttp.ClientResponse:
+		return "cres"
 	}
 	return ""
 }
@@ -307,6 +337,8 @@ var signatures = map[string][]string{
 	"server.upgrade":          {"req", "sock", "head"},
 	"server.dropRequest":      {"req", "sock"},
 	"server.timeout":          {"sock"},
+	"creq.response":           {"cres"},
+	"creq.socket":             {"sock"},
 }
 
 func (s *session) scope(o any, kind, ev string, args []any) map[string]any {
@@ -382,6 +414,10 @@ func (s *session) runStep(st fixtures.Step, scope map[string]any) {
 	parts := symbolParts(strings.Split(path, "."))
 	obj, ok := scope[parts[0]].(js.Object)
 	if !ok {
+		// then the case's named objects (creq1 ...), as in the harness
+		obj, ok = s.objs[parts[0]].(js.Object)
+	}
+	if !ok {
 		s.uncaught(fmt.Sprintf("%s: %q is not in scope", path, parts[0]))
 		return
 	}
@@ -448,10 +484,37 @@ func (s *session) runStep(st fixtures.Step, scope map[string]any) {
 	case cerr != nil:
 		s.events[at].Threw = s.summarise(cerr)
 	case st.Record:
+		s.adoptReturned(ret)
 		s.events[at].Returned, s.events[at].HasReturned = s.summarise(ret), true
 	default:
+		s.adoptReturned(ret)
 		s.events = append(s.events[:at], s.events[at+1:]...)
 	}
+}
+
+// adoptReturned names a client request a call made (creq1 ...), as the
+// harness does, and follows it for Finish.
+func (s *session) adoptReturned(v any) {
+	r, ok := v.(*nodehttp.ClientRequest)
+	if !ok || s.names[r] != "" {
+		return
+	}
+	s.name(r, "")
+	s.clients = append(s.clients, r)
+	r.Once("close", func(...any) {
+		if s.onQuiet != nil && s.clientsQuiet() {
+			s.onQuiet()
+		}
+	})
+}
+
+func (s *session) clientsQuiet() bool {
+	for _, r := range s.clients {
+		if !r.Closed() {
+			return false
+		}
+	}
+	return true
 }
 
 // symbolParts joins "Symbol", "<name>" into one member name, as the
@@ -536,6 +599,12 @@ func (s *session) decode(v any) (any, error) {
 		if b, ok := x["$bytes"].(string); ok {
 			raw, err := fixtures.Unescape(b)
 			return js.Buffer(raw), err
+		}
+		if v, ok := x["$peer"]; ok && len(x) == 1 {
+			if v != "port" || s.env.PeerPort == 0 {
+				return nil, fmt.Errorf("{$peer: %v} needs a client-side case (wire.peer)", v)
+			}
+			return float64(s.env.PeerPort), nil
 		}
 		if _, ok := x["$function"]; ok {
 			// A callback records its calls as the event callback:<method>

@@ -1,0 +1,347 @@
+package nodehttp
+
+import (
+	"bytes"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/nodespec/nodespec/impl/js"
+	"github.com/nodespec/nodespec/impl/loop"
+	"github.com/nodespec/nodespec/impl/nodenet"
+)
+
+// ClientRequest is http.ClientRequest (http/ClientRequest), made by
+// http.request / http.get. It connects on its own socket (the agent's
+// pooling is not modelled yet), writes its head with the body, and reads
+// the response into a ClientResponse.
+//
+// Event orders per line, observed on the releases (the docs leave them
+// open): v6/v14 emit 'prefinish' inside end(), then 'socket', then 'finish'
+// once the bytes are handed to the socket (before it connects); latest
+// emits 'socket' first, then 'prefinish', and 'finish' once the bytes are
+// written after the socket connects. 'close' follows the response's 'end'.
+type ClientRequest struct {
+	js.Emitter
+	loop    *loop.Loop
+	profile *Profile
+
+	method, path, host string
+	port               int
+	headers            []clientHeader // in set order; Host is set by the constructor
+	keepAlive          bool           // the agent keeps the socket (latest's globalAgent)
+
+	sock       *nodenet.Socket
+	body       [][]byte // what write and end gave, in order, until the request goes out
+	wrote      bool     // write() was called: the body is streamed, not sent whole
+	chunked    bool
+	eofEnded   bool // the response ended with the connection (no length)
+	ended      bool
+	headerSent bool
+	finished   bool
+	closed     bool
+	res        *ClientResponse
+	parser     *responseParser
+}
+
+type clientHeader struct{ name, value string }
+
+// request is http.request(options[, callback]) and http.get.
+func (m *Module) request(args []any, get bool) (any, error) {
+	opts, ok := js.Arg(args, 0).(map[string]any)
+	if !ok {
+		return nil, js.TypeError("ERR_INVALID_ARG_TYPE", "ref implements http.request(options) with an options object only")
+	}
+	r := &ClientRequest{loop: m.Loop, profile: m.Profile, method: "GET", path: "/", host: "localhost", port: 80,
+		keepAlive: m.Profile.Era == EraLatest}
+	if v, ok := opts["method"].(string); ok {
+		r.method = strings.ToUpper(v)
+	}
+	if v, ok := opts["path"].(string); ok {
+		r.path = v
+	}
+	if v, ok := opts["hostname"].(string); ok {
+		r.host = v
+	} else if v, ok := opts["host"].(string); ok {
+		r.host = v
+	}
+	if v, ok := opts["port"].(float64); ok {
+		r.port = int(v)
+	}
+	if h, ok := opts["headers"].(map[string]any); ok {
+		names := make([]string, 0, len(h))
+		for k := range h {
+			names = append(names, k)
+		}
+		sort.Strings(names) // programs arrive with their keys in byte order (FORMAT.md)
+		for _, k := range names {
+			r.setHeader(k, js.String(h[k]))
+		}
+	}
+	if r.getHeader("host") == "" {
+		host := r.host
+		if r.port != 80 {
+			host += ":" + strconv.Itoa(r.port)
+		}
+		r.setHeader("Host", host)
+	}
+	if cb, ok := js.Arg(args, 1).(js.Callback); ok {
+		r.Once("response", js.Listener(cb))
+	}
+	r.sock = nodenet.Connect(r.loop, r.host, r.port)
+	if r.profile.Era == EraLatest {
+		r.loop.NextTick(r.assignSocket)
+	} else {
+		// v6/v14: 'socket' comes a tick later, after a 'prefinish' that
+		// end() queued at once (observed with http.get, which ends itself).
+		r.loop.NextTick(func() { r.loop.NextTick(r.assignSocket) })
+	}
+	if get {
+		r.end(nil)
+	}
+	return r, nil
+}
+
+func (r *ClientRequest) setHeader(name, value string) {
+	for i, h := range r.headers {
+		if strings.EqualFold(h.name, name) {
+			r.headers[i] = clientHeader{name, value}
+			return
+		}
+	}
+	r.headers = append(r.headers, clientHeader{name, value})
+}
+
+func (r *ClientRequest) getHeader(name string) string {
+	for _, h := range r.headers {
+		if strings.EqualFold(h.name, name) {
+			return h.value
+		}
+	}
+	return ""
+}
+
+// assignSocket runs on the tick after the request was made: 'socket', then
+// on latest the buffered request goes out.
+func (r *ClientRequest) assignSocket() {
+	s := r.sock
+	s.On("data", func(args ...any) { r.onData(args[0].(js.Buffer)) })
+	s.On("end", func(...any) { r.onEnd() })
+	s.On("close", func(...any) { r.onSocketClose() })
+	r.Emit("socket", s)
+	if r.ended {
+		r.flush()
+	}
+}
+
+// useChunkedByDefault: methods whose requests have no body unless given
+// one (observed: a body written to them goes out without framing).
+func (r *ClientRequest) useChunkedByDefault() bool {
+	switch r.method {
+	case "GET", "HEAD", "DELETE", "OPTIONS", "TRACE", "CONNECT":
+		return false
+	}
+	return true
+}
+
+// head serialises the request line and headers, then Connection and the
+// framing, as the releases write them.
+func (r *ClientRequest) head(bodyLen int, whole bool) []byte {
+	var b bytes.Buffer
+	b.WriteString(r.method + " " + r.path + " HTTP/1.1\r\n")
+	for _, h := range r.headers {
+		b.WriteString(h.name + ": " + h.value + "\r\n")
+	}
+	if r.getHeader("connection") == "" {
+		if r.keepAlive {
+			b.WriteString("Connection: keep-alive\r\n")
+		} else {
+			b.WriteString("Connection: close\r\n")
+		}
+	}
+	if r.getHeader("content-length") == "" && r.getHeader("transfer-encoding") == "" {
+		switch {
+		case whole && bodyLen > 0:
+			b.WriteString("Content-Length: " + strconv.Itoa(bodyLen) + "\r\n")
+		case !whole && r.useChunkedByDefault():
+			r.chunked = true
+			b.WriteString("Transfer-Encoding: chunked\r\n")
+		}
+	}
+	b.WriteString("\r\n")
+	return b.Bytes()
+}
+
+// end is request.end([data]): the request is complete. v6/v14 emit
+// 'prefinish' here; latest once the socket is assigned.
+func (r *ClientRequest) end(data []byte) {
+	if r.ended {
+		return
+	}
+	r.ended = true
+	if len(data) > 0 {
+		r.body = append(r.body, data)
+	}
+	if r.profile.Era != EraLatest {
+		r.loop.NextTick(func() { r.Emit("prefinish") })
+	}
+}
+
+// write is request.write(chunk): buffered until the request goes out.
+func (r *ClientRequest) write(data []byte) bool {
+	if r.ended {
+		return false
+	}
+	r.wrote = true
+	if len(data) > 0 {
+		r.body = append(r.body, data)
+	}
+	return true
+}
+
+// flush writes the whole request once it has ended and has its socket.
+func (r *ClientRequest) flush() {
+	if r.headerSent {
+		return
+	}
+	r.headerSent = true
+	n := 0
+	for _, b := range r.body {
+		n += len(b)
+	}
+	var out []byte
+	out = append(out, r.head(n, !r.wrote)...)
+	for _, b := range r.body {
+		if r.chunked {
+			out = append(out, strconv.FormatInt(int64(len(b)), 16)+"\r\n"...)
+			out = append(out, b...)
+			out = append(out, "\r\n"...)
+			continue
+		}
+		out = append(out, b...)
+	}
+	if r.chunked {
+		out = append(out, "0\r\n\r\n"...)
+	}
+	if r.profile.Era == EraLatest {
+		r.Emit("prefinish")
+		r.sock.Write(out, func(error) { r.emitFinish() })
+		return
+	}
+	r.sock.Write(out, nil)
+	r.loop.NextTick(r.emitFinish)
+}
+
+func (r *ClientRequest) emitFinish() {
+	if r.finished {
+		return
+	}
+	r.finished = true
+	r.Emit("finish")
+}
+
+func (r *ClientRequest) onData(b []byte) {
+	if r.parser == nil {
+		r.parser = newResponseParser(r.method == "HEAD")
+	}
+	for _, ev := range r.parser.feed(b) {
+		r.onResponseEvent(ev)
+	}
+}
+
+func (r *ClientRequest) onEnd() {
+	if r.parser != nil && r.parser.state == "close" {
+		r.eofEnded = true
+	}
+	if r.parser != nil {
+		for _, ev := range r.parser.eof() {
+			r.onResponseEvent(ev)
+		}
+	}
+	r.sock.End()
+}
+
+func (r *ClientRequest) onResponseEvent(ev responseEvent) {
+	switch ev.kind {
+	case "head":
+		r.res = newClientResponse(r, ev.head)
+		r.Emit("response", r.res)
+	case "body":
+		r.res.push(ev.body)
+	case "complete":
+		r.res.push(nil)
+	}
+}
+
+// responseEnded: the response's 'end' was emitted. A socket the agent
+// does not keep is closed (v6/v14: Connection: close), and 'close' comes
+// from the socket's close; latest keeps it and closes the request now.
+func (r *ClientRequest) responseEnded() {
+	if r.keepAlive && !r.eofEnded {
+		r.emitClose()
+		return
+	}
+	r.sock.End()
+	r.sock.Destroy(nil)
+}
+
+func (r *ClientRequest) onSocketClose() {
+	r.emitClose()
+}
+
+func (r *ClientRequest) emitClose() {
+	if r.closed {
+		return
+	}
+	r.closed = true
+	if r.res != nil && r.profile.Era == EraLatest && r.eofEnded {
+		// latest, a response that ended with its connection: the
+		// response closes first (observed on Node 20-26).
+		r.res.emitClose()
+	}
+	r.Emit("close")
+	if r.res != nil && r.profile.Era != EraV6 {
+		r.res.emitClose()
+	}
+}
+
+// Closed reports whether the request emitted 'close' (a case is done).
+func (r *ClientRequest) Closed() bool { return r.closed }
+
+// Socket is the request's socket (a case's teardown destroys it).
+func (r *ClientRequest) Socket() *nodenet.Socket { return r.sock }
+
+// Get implements js.Object.
+func (r *ClientRequest) Get(name string) (any, bool) {
+	switch name {
+	case "method":
+		return r.method, true
+	case "path":
+		return r.path, true
+	case "finished", "writableEnded":
+		return r.ended, true
+	case "socket", "connection":
+		return r.sock, true
+	}
+	return nil, false
+}
+
+// Call implements js.Object.
+func (r *ClientRequest) Call(name string, args []any) (any, error) {
+	switch name {
+	case "end":
+		r.end(js.Bytes(js.Arg(args, 0)))
+		return r, nil
+	case "write":
+		return r.write(js.Bytes(js.Arg(args, 0))), nil
+	case "setHeader":
+		r.setHeader(js.String(js.Arg(args, 0)), js.String(js.Arg(args, 1)))
+		return r, nil
+	case "getHeader":
+		if v := r.getHeader(js.String(js.Arg(args, 0))); v != "" {
+			return v, nil
+		}
+		return js.Undefined{}, nil
+	}
+	return nil, js.ErrMissing
+}
