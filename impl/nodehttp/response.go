@@ -656,6 +656,21 @@ func (r *ServerResponse) Call(name string, args []any) (any, error) {
 			r.headers.set(n, js.Arg(args, 1))
 		}
 		return r, nil
+	case "setHeaders":
+		// outgoingMessage.setHeaders(headers) (latest) takes a Headers or a
+		// Map, which a program cannot build: anything it can pass is
+		// refused, after the check that the head is not out (observed).
+		if p.Era != EraLatest {
+			return nil, js.ErrMissing
+		}
+		if r.headersSent {
+			return nil, p.headersSentError("set")
+		}
+		got := describeArg(js.Arg(args, 0))
+		if _, isArray := js.Arg(args, 0).([]any); isArray {
+			got = "an instance of Array"
+		}
+		return nil, js.TypeError("ERR_INVALID_ARG_TYPE", "The \"headers\" argument must be an instance of Headers or Map. Received %s", got)
 	case "getHeader":
 		n, err := p.nameArg(js.Arg(args, 0))
 		if err != nil {
@@ -840,7 +855,8 @@ func (r *ServerResponse) Call(name string, args []any) (any, error) {
 		// keeps them until 'finish'; fixture socket-lifecycle records it).
 		r.detached = true
 		if p.Era == EraV6 {
-			return true, nil
+			// false when nothing could be written (observed)
+			return !r.exchange.sock.Destroyed(), nil
 		}
 		return r, nil
 	}
