@@ -53,13 +53,22 @@ type ServerResponse struct {
 	pending   []byte
 	finishing bool // end() wrote the last bytes; 'finish' follows
 	closed    bool // 'close' was emitted
-	destroyed bool
+	destroyed bool // destroy() was called
 	detached  bool // the socket was let go after the response
 	// endCallbacks run right after 'finish'; finishedAt queues what must
 	// wait for 'finish' (an error of a write after end).
 	endCallbacks  []js.Callback
 	finishEmitted bool
 	afterFinishQ  []func()
+
+	// The writable stream (stream.go): bytes held back from the socket
+	// and the write callbacks waiting for them, the program's cork count,
+	// a first write's hold until the next tick, and a 'drain' owed.
+	held      []byte
+	heldCbs   []js.Callback
+	corked    int
+	tickHold  bool
+	needDrain bool
 }
 
 // afterFinish runs fn once 'finish' was emitted (on the next tick if it
@@ -379,16 +388,6 @@ func (r *ServerResponse) writeContinue() {
 	r.send([]byte("HTTP/1.1 100 Continue\r\n\r\n"))
 }
 
-func (r *ServerResponse) write(b []byte) error {
-	out := r.takeHead(-1)
-	r.bodyLen += len(b)
-	out = append(out, r.frame(b)...)
-	if len(out) > 0 {
-		r.send(out)
-	}
-	return nil
-}
-
 // send writes now if this response is the connection's current one, or
 // keeps the bytes until the responses before it are done.
 func (r *ServerResponse) send(b []byte) {
@@ -424,9 +423,6 @@ func (r *ServerResponse) finishSoon() {
 	r.finishing = true
 	x := r.exchange
 	x.sock.Loop.NextTick(func() {
-		if r.destroyed {
-			return
-		}
 		// The connection is done with this response before the program
 		// hears 'finish' (an idle connection is idle in its listener).
 		x.responseDone()
@@ -466,9 +462,11 @@ func (r *ServerResponse) emitClose() {
 	}
 }
 
-// destroy is response.destroy(): the socket is destroyed; 'close' comes
-// when it has closed.
+// destroy is response.destroy(): the socket is destroyed, and with it
+// what the response still held; 'close' comes when it has closed. An
+// ended response whose bytes went out still emits 'finish' (observed).
 func (r *ServerResponse) destroy() {
+	r.destroyed = true
 	r.exchange.sock.Destroy(nil)
 }
 
@@ -485,8 +483,13 @@ func (r *ServerResponse) end(b []byte) error {
 		}
 	}
 	if r.exchange.sock.Destroyed() {
+		// Nothing can be written: no 'finish'; Node 14 and later still
+		// emit 'prefinish' (observed).
 		r.finished = true
-		return nil // nothing can be written: no 'finish' (observed)
+		if r.profile().Era != EraV6 {
+			r.Emit("prefinish")
+		}
+		return nil
 	}
 	out := r.takeHead(len(b))
 	if r.strictContentLength && r.declaredLen >= 0 && !r.noBody && r.bodyLen+len(b) != r.declaredLen {
@@ -504,11 +507,12 @@ func (r *ServerResponse) end(b []byte) error {
 		}
 		out = append(out, "\r\n"...)
 	}
+	// What cork or the first write's tick still held goes first.
+	r.held = append(r.held, out...)
+	r.flush()
+	r.Emit("prefinish") // during end(): everything is with the socket
 	if r.exchange.current() {
-		r.exchange.sock.Write(out, nil)
 		r.finishSoon()
-	} else {
-		r.pending = append(r.pending, out...)
 	}
 	return nil
 }
@@ -538,6 +542,25 @@ func (r *ServerResponse) Get(name string) (any, bool) {
 			return nil, false
 		}
 		return false, true
+	case "writableCorked", "writableLength", "writableHighWaterMark":
+		// http/OutgoingMessage (latest docs). writableCorked counts the
+		// program's corks only, not the hold of a first write (Node 22 and
+		// 24; Node 20 and 26 show it, recorded in outgoing-buffer-props).
+		if p.Era != EraLatest {
+			return nil, false
+		}
+		switch name {
+		case "writableCorked":
+			return float64(r.corked), true
+		case "writableLength":
+			return float64(len(r.held)), true
+		}
+		return float64(r.highWaterMark()), true
+	case "destroyed":
+		if p.Era == EraV6 {
+			return nil, false
+		}
+		return r.destroyed, true
 	case "req":
 		if p.Era != EraLatest {
 			return nil, false
@@ -641,6 +664,21 @@ func (r *ServerResponse) Call(name string, args []any) (any, error) {
 			r.headers.set(n, js.Arg(args, 1))
 		}
 		return r, nil
+	case "setHeaders":
+		// outgoingMessage.setHeaders(headers) (latest) takes a Headers or a
+		// Map, which a program cannot build: anything it can pass is
+		// refused, after the check that the head is not out (observed).
+		if p.Era != EraLatest {
+			return nil, js.ErrMissing
+		}
+		if r.headersSent {
+			return nil, p.headersSentError("set")
+		}
+		got := describeArg(js.Arg(args, 0))
+		if _, isArray := js.Arg(args, 0).([]any); isArray {
+			got = "an instance of Array"
+		}
+		return nil, js.TypeError("ERR_INVALID_ARG_TYPE", "The \"headers\" argument must be an instance of Headers or Map. Received %s", got)
 	case "getHeader":
 		n, err := p.nameArg(js.Arg(args, 0))
 		if err != nil {
@@ -745,19 +783,36 @@ func (r *ServerResponse) Call(name string, args []any) (any, error) {
 		return js.Undefined{}, nil
 	case "destroy":
 		r.destroy()
-		return r, nil
+		return r.self(EraV14), nil
+	case "cork", "uncork":
+		if p.Era == EraV6 {
+			return nil, js.ErrMissing
+		}
+		if name == "cork" {
+			r.cork()
+		} else {
+			r.uncork()
+		}
+		return js.Undefined{}, nil
 	case "writeContinue":
 		r.writeContinue()
 		return js.Undefined{}, nil
 	case "write":
+		// write(chunk[, encoding][, callback])
+		cb := callbackArg(args[min(1, len(args)):])
+		if r.destroyed {
+			// Nothing is sent and no error is emitted; the latest line
+			// tells the callback (observed).
+			if cb != nil && p.Era == EraLatest {
+				r.destroyedCallback(cb)
+			}
+			return false, nil
+		}
 		if r.finished {
 			// Write after end: nothing is sent; the error is emitted after
-			// 'finish' (v6 without a code). Node 20+ return false.
-			err := &js.Error{Name: "Error", Code: "ERR_STREAM_WRITE_AFTER_END", Message: "write after end"}
-			if p.Era == EraV6 {
-				err.Code = ""
-			}
-			r.afterFinish(func() { r.Emit("error", err) })
+			// 'finish' (v6 without a code). Node 20+ return false and hand
+			// the error to the callback first; Node 6 and 14 never call it.
+			r.afterFinish(r.afterEndError(cb, false))
 			return p.Era != EraLatest, nil
 		}
 		if err := r.checkChunk(js.Arg(args, 0), true); err != nil {
@@ -766,10 +821,11 @@ func (r *ServerResponse) Call(name string, args []any) (any, error) {
 			}
 			return nil, err
 		}
-		if err := r.write(encoded(js.Arg(args, 0), js.Arg(args, 1))); err != nil {
-			return nil, err
+		if r.exchange.conn.srv.rejectBodyWrites && r.bodyForbidden() {
+			return nil, &js.Error{Name: "Error", Code: "ERR_HTTP_BODY_NOT_ALLOWED",
+				Message: "Adding content for this request method or response status is not allowed."}
 		}
-		return true, nil
+		return r.writeChunk(encoded(js.Arg(args, 0), js.Arg(args, 1)), cb), nil
 	case "end":
 		var data any = js.Undefined{}
 		var cb js.Callback
@@ -786,9 +842,14 @@ func (r *ServerResponse) Call(name string, args []any) (any, error) {
 			return nil, err
 		}
 		if r.finished {
-			// A second end: Node 6 says false; later lines return the response.
+			// A second end: Node 6 says false and does nothing more. Later
+			// lines return the response; data makes it a write after end,
+			// whose error the callback gets too (observed).
 			if p.Era == EraV6 {
 				return false, nil
+			}
+			if len(js.Bytes(data)) > 0 {
+				r.afterFinish(r.afterEndError(cb, true))
 			}
 			return r, nil
 		}
@@ -802,11 +863,43 @@ func (r *ServerResponse) Call(name string, args []any) (any, error) {
 		// keeps them until 'finish'; fixture socket-lifecycle records it).
 		r.detached = true
 		if p.Era == EraV6 {
-			return true, nil
+			// false when nothing could be written (observed)
+			return !r.exchange.sock.Destroyed(), nil
 		}
 		return r, nil
 	}
 	return nil, js.ErrMissing
+}
+
+// afterEndError is what a write after end does once 'finish' was emitted:
+// emit the error (Node 6 without a code) and tell the callback. The latest
+// line calls the callback first; Node 14 calls it after the error, and only
+// for a second end(data, cb), not for a write (observed).
+func (r *ServerResponse) afterEndError(cb js.Callback, fromEnd bool) func() {
+	p := r.profile()
+	err := &js.Error{Name: "Error", Code: "ERR_STREAM_WRITE_AFTER_END", Message: "write after end"}
+	if p.Era == EraV6 {
+		err.Code = ""
+	}
+	return func() {
+		if cb != nil && p.Era == EraLatest {
+			cb(err)
+		}
+		r.Emit("error", err)
+		if cb != nil && p.Era == EraV14 && fromEnd {
+			cb(err)
+		}
+	}
+}
+
+// callbackArg is the first function among a call's arguments.
+func callbackArg(args []any) js.Callback {
+	for _, a := range args {
+		if f, ok := a.(js.Callback); ok {
+			return f
+		}
+	}
+	return nil
 }
 
 // encoded is a chunk as bytes: a string in the given encoding (utf8 by

@@ -28,6 +28,12 @@ type Server struct {
 	checkInterval float64 // connectionsCheckingInterval (latest), ms
 	conns         map[*connection]bool
 	checker       *loop.Timer
+	// highWaterMark (latest, since 20.1.0): the responses' write buffer
+	// level where write() starts returning false; 0 is the default.
+	highWaterMark int
+	// rejectNonStandardBodyWrites (latest): a body write where no body is
+	// allowed throws instead of being dropped.
+	rejectBodyWrites bool
 }
 
 // Options are http.createServer's options, as the program gives them.
@@ -58,6 +64,11 @@ func NewServer(l *loop.Loop, p *Profile, opts Options) (*Server, error) {
 			s.maxHeaderSize = int(n)
 		case k == "connectionsCheckingInterval" && isNum:
 			s.checkInterval = n
+		case k == "highWaterMark" && isNum && p.Era == EraLatest:
+			s.highWaterMark = int(n)
+		case k == "rejectNonStandardBodyWrites" && p.Era == EraLatest:
+			b, _ := v.(bool)
+			s.rejectBodyWrites = b
 		case (k == "headersTimeout" || k == "requestTimeout" || k == "keepAliveTimeout") && isNum:
 			s.props[k] = n
 		default:

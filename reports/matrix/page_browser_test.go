@@ -60,12 +60,15 @@ type browser struct {
 }
 
 // newBrowser starts Chromium for the test; it is stopped when the test
-// ends. The timeout bounds the whole test, the browser included.
+// ends. The timeout bounds the whole test, the browser included: it only
+// catches a hung browser, and the recorded page's walk grows with the
+// suite (52 s for 81 sections on a loaded 2-core machine), so it is
+// generous.
 func newBrowser(t *testing.T) *browser {
 	b := &browser{t: t, start: time.Now()}
 	exe := chromium(t)
 	dir := t.TempDir() // made before the browser starts, so removed after it stopped
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 180*time.Second)
 	t.Cleanup(cancel)
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(exe),
