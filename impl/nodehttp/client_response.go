@@ -62,6 +62,39 @@ func (r *ClientResponse) flow() {
 	}
 }
 
+// abort: the connection closed before the body was complete.
+//   - v6: the request closes, then the response is aborted, ends and closes.
+//   - v14: the response is aborted, the request closes, the response closes.
+//   - latest: as v14, with ECONNRESET "aborted" on the response (to an
+//     'error' listener) before it closes.
+func (r *ClientResponse) abort() {
+	req := r.req
+	switch req.profile.Era {
+	case EraV6:
+		req.closed = true
+		req.Emit("close")
+		r.Emit("aborted")
+		r.endEmitted = true
+		r.Emit("end")
+		r.emitClose()
+	case EraV14:
+		r.Emit("aborted")
+		req.closed = true
+		req.Emit("close")
+		r.emitClose()
+	default:
+		r.Emit("aborted")
+		req.closed = true
+		req.Emit("close")
+		req.loop.NextTick(func() {
+			if r.ListenerCount("error") > 0 {
+				r.Emit("error", &js.Error{Name: "Error", Code: "ECONNRESET", Message: "aborted"})
+			}
+			r.emitClose()
+		})
+	}
+}
+
 func (r *ClientResponse) emitClose() {
 	if r.closed {
 		return
