@@ -45,7 +45,46 @@ type ClientRequest struct {
 	parser     *responseParser
 }
 
-type clientHeader struct{ name, value string }
+// clientHeader is a header as set: one value, or an array (values).
+type clientHeader struct {
+	name, value string
+	values      []string
+}
+
+func headerArg(v any) clientHeader {
+	if list, ok := v.([]any); ok {
+		h := clientHeader{}
+		for _, x := range list {
+			h.values = append(h.values, js.String(x))
+		}
+		return h
+	}
+	return clientHeader{value: js.String(v)}
+}
+
+// js is the header's value as getHeader returns it.
+func (h clientHeader) js() any {
+	if h.values != nil {
+		return strList(h.values)
+	}
+	return h.value
+}
+
+// lines is how the header goes out: an array is one line per value,
+// except Cookie, whose values are joined with "; " (observed on 14-26).
+func (h clientHeader) lines() []string {
+	switch {
+	case h.values == nil:
+		return []string{h.name + ": " + h.value}
+	case strings.EqualFold(h.name, "cookie"):
+		return []string{h.name + ": " + strings.Join(h.values, "; ")}
+	}
+	out := make([]string, len(h.values))
+	for i, v := range h.values {
+		out[i] = h.name + ": " + v
+	}
+	return out
+}
 
 // request is http.request(options[, callback]) and http.get.
 func (m *Module) request(args []any, get bool) (any, error) {
@@ -76,7 +115,7 @@ func (m *Module) request(args []any, get bool) (any, error) {
 		}
 		sort.Strings(names) // programs arrive with their keys in byte order (FORMAT.md)
 		for _, k := range names {
-			r.setHeader(k, js.String(h[k]))
+			r.setHeader(k, headerArg(h[k]))
 		}
 	}
 	if r.getHeader("host") == "" {
@@ -84,7 +123,7 @@ func (m *Module) request(args []any, get bool) (any, error) {
 		if r.port != 80 {
 			host += ":" + strconv.Itoa(r.port)
 		}
-		r.setHeader("Host", host)
+		r.setHeader("Host", clientHeader{value: host})
 	}
 	if cb, ok := js.Arg(args, 1).(js.Callback); ok {
 		r.Once("response", js.Listener(cb))
@@ -103,23 +142,40 @@ func (m *Module) request(args []any, get bool) (any, error) {
 	return r, nil
 }
 
-func (r *ClientRequest) setHeader(name, value string) {
-	for i, h := range r.headers {
-		if strings.EqualFold(h.name, name) {
-			r.headers[i] = clientHeader{name, value}
+// setHeader replaces a header of the same name (case-insensitive) in its
+// place, with the new name's case.
+func (r *ClientRequest) setHeader(name string, h clientHeader) {
+	h.name = name
+	for i, old := range r.headers {
+		if strings.EqualFold(old.name, name) {
+			r.headers[i] = h
 			return
 		}
 	}
-	r.headers = append(r.headers, clientHeader{name, value})
+	r.headers = append(r.headers, h)
+}
+
+func (r *ClientRequest) header(name string) (clientHeader, bool) {
+	for _, h := range r.headers {
+		if strings.EqualFold(h.name, name) {
+			return h, true
+		}
+	}
+	return clientHeader{}, false
 }
 
 func (r *ClientRequest) getHeader(name string) string {
-	for _, h := range r.headers {
+	h, _ := r.header(name)
+	return h.value
+}
+
+func (r *ClientRequest) removeHeader(name string) {
+	for i, h := range r.headers {
 		if strings.EqualFold(h.name, name) {
-			return h.value
+			r.headers = append(r.headers[:i], r.headers[i+1:]...)
+			return
 		}
 	}
-	return ""
 }
 
 // assignSocket runs on the tick after the request was made: 'socket', then
@@ -158,18 +214,24 @@ func (r *ClientRequest) head(bodyLen int, whole bool) []byte {
 	var b bytes.Buffer
 	b.WriteString(r.method + " " + r.path + " HTTP/1.1\r\n")
 	for _, h := range r.headers {
-		b.WriteString(h.name + ": " + h.value + "\r\n")
+		for _, l := range h.lines() {
+			b.WriteString(l + "\r\n")
+		}
 	}
-	if r.getHeader("connection") == "" {
+	if _, ok := r.header("connection"); !ok {
 		if r.keepAlive {
 			b.WriteString("Connection: keep-alive\r\n")
 		} else {
 			b.WriteString("Connection: close\r\n")
 		}
 	}
-	if r.getHeader("content-length") == "" && r.getHeader("transfer-encoding") == "" {
+	_, hasCL := r.header("content-length")
+	_, hasTE := r.header("transfer-encoding")
+	if !hasCL && !hasTE {
 		switch {
-		case whole && bodyLen > 0:
+		// A body sent whole has its length; so has an empty one of a
+		// method that carries a body (PUT and POST say Content-Length: 0).
+		case whole && (bodyLen > 0 || r.useChunkedByDefault()):
 			b.WriteString("Content-Length: " + strconv.Itoa(bodyLen) + "\r\n")
 		case !whole && r.useChunkedByDefault():
 			r.chunked = true
@@ -343,6 +405,16 @@ func (r *ClientRequest) Get(name string) (any, bool) {
 		return r.method, true
 	case "path":
 		return r.path, true
+	case "host":
+		if r.profile.Era == EraV6 {
+			return nil, false
+		}
+		return r.host, true
+	case "protocol":
+		if r.profile.Era == EraV6 {
+			return nil, false
+		}
+		return "http:", true
 	case "finished", "writableEnded":
 		return r.ended, true
 	case "socket", "connection":
@@ -360,13 +432,50 @@ func (r *ClientRequest) Call(name string, args []any) (any, error) {
 	case "write":
 		return r.write(js.Bytes(js.Arg(args, 0))), nil
 	case "setHeader":
-		r.setHeader(js.String(js.Arg(args, 0)), js.String(js.Arg(args, 1)))
-		return r, nil
-	case "getHeader":
-		if v := r.getHeader(js.String(js.Arg(args, 0))); v != "" {
-			return v, nil
+		r.setHeader(js.String(js.Arg(args, 0)), headerArg(js.Arg(args, 1)))
+		if r.profile.Era == EraLatest {
+			return r, nil // returns the request since Node 18 (observed)
 		}
 		return js.Undefined{}, nil
+	case "getHeader":
+		if h, ok := r.header(js.String(js.Arg(args, 0))); ok {
+			return h.js(), nil
+		}
+		return js.Undefined{}, nil
+	case "removeHeader":
+		r.removeHeader(js.String(js.Arg(args, 0)))
+		return js.Undefined{}, nil
+	case "hasHeader", "getHeaderNames", "getRawHeaderNames", "getHeaders":
+		// Node 6 has none of them; getRawHeaderNames came in 15.13.
+		if r.profile.Era == EraV6 || r.profile.Era == EraV14 && name == "getRawHeaderNames" {
+			return nil, js.ErrMissing
+		}
+		return r.headerList(name, js.String(js.Arg(args, 0))), nil
 	}
 	return nil, js.ErrMissing
+}
+
+// headerList answers hasHeader and the header lists: names lower-cased in
+// set order (Host first, as the constructor set it), raw names as set.
+func (r *ClientRequest) headerList(name, arg string) any {
+	switch name {
+	case "hasHeader":
+		_, ok := r.header(arg)
+		return ok
+	case "getHeaders":
+		out := map[string]any{}
+		for _, h := range r.headers {
+			out[strings.ToLower(h.name)] = h.js()
+		}
+		return out
+	}
+	var out []string
+	for _, h := range r.headers {
+		if name == "getHeaderNames" {
+			out = append(out, strings.ToLower(h.name))
+		} else {
+			out = append(out, h.name)
+		}
+	}
+	return strList(out)
 }

@@ -3,7 +3,11 @@
 // JSON form of fixtures/FORMAT.md, plus what the raw peer received.
 package trace
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"strconv"
+	"strings"
+)
 
 // Entry is one line of a trace. Exactly one of Ev, Read, Call is set.
 type Entry struct {
@@ -54,7 +58,8 @@ type Trace struct {
 
 // MaskPort replaces the number port, wherever it appears in the events'
 // arguments, values and returns, with {$port: <name>} (server, or peer in a
-// client-side case): the port the server
+// client-side case), and host:port in a string with host:<name-port>: the
+// port the server
 // listens on differs from run to run (a 'listening' event that carries it,
 // a read of server.address().port), so traces compare with it masked.
 func (t *Trace) MaskPort(port int, name string) {
@@ -76,6 +81,12 @@ func maskPort(v any, port float64, name string) any {
 	case float64:
 		if x == port {
 			return map[string]any{"$port": name}
+		}
+	case string:
+		// host:port in a string value (a Host header read back)
+		p := ":" + strconv.Itoa(int(port))
+		if i := strings.Index(x, p); i >= 0 && (i+len(p) == len(x) || x[i+len(p)] < '0' || x[i+len(p)] > '9') {
+			return x[:i] + ":<" + name + "-port>" + x[i+len(p):]
 		}
 	case []any:
 		for i := range x {
