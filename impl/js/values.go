@@ -100,3 +100,10 @@ func Bytes(v any) []byte {
 	}
 	return nil
 }
+
+// Constructor is a class value a program instantiates with a `new` step
+// (new net.BlockList()); the constructed object is returned, a thrown
+// error as *Error.
+type Constructor interface {
+	Construct(args []any) (any, error)
+}
