@@ -120,3 +120,10 @@ func String(v any) string {
 	}
 	return fmt.Sprint(v)
 }
+
+// Constructor is a class value a program instantiates with a `new` step
+// (new net.BlockList()); the constructed object is returned, a thrown
+// error as *Error.
+type Constructor interface {
+	Construct(args []any) (any, error)
+}

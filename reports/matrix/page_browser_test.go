@@ -68,6 +68,9 @@ func newBrowser(t *testing.T) *browser {
 	b := &browser{t: t, start: time.Now()}
 	exe := chromium(t)
 	dir := t.TempDir() // made before the browser starts, so removed after it stopped
+	// A guard against a hung browser, not a speed check: the recorded
+	// page's full screenshot alone takes most of a minute on a 2-core
+	// machine, and the page grows with every case.
 	ctx, cancel := context.WithTimeout(context.Background(), 180*time.Second)
 	t.Cleanup(cancel)
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],

@@ -633,7 +633,8 @@ function runStep(c, step, scope) {
   if (typeof step.read === 'string' && step.read) return doRead(c, step, scope);
   if (typeof step.call === 'string' && step.call) return doCall(c, step, scope);
   if (typeof step.set === 'string' && step.set) return doSet(c, step, scope);
-  throw stepError('step has none of read, call or set: ' + JSON.stringify(step));
+  if (typeof step['new'] === 'string' && step['new']) return doNew(c, step, scope);
+  throw stepError('step has none of read, call, new or set: ' + JSON.stringify(step));
 }
 
 function holderOf(v) {
@@ -734,6 +735,50 @@ function doCall(c, step, scope) {
   }
 }
 
+// construct is `new Ctor(...args)` in ES5: bind the arguments, then new.
+function construct(Ctor, args) {
+  var Bound = Function.prototype.bind.apply(Ctor, [null].concat(args));
+  return new Bound();
+}
+
+// doNew runs a constructor step (new: net.BlockList). Its entry is the call
+// "new <Class>" on the first name's object; the instance is named by its
+// kind (blocklist1, sockaddr1). A runtime without the class records missing.
+function doNew(c, step, scope) {
+  var parts = step['new'].split('.');
+  if (parts.length < 2) throw stepError('new needs <name>.<Class>: ' + step['new']);
+  var b = resolve(c, scope, parts[0]);
+  if (!b) throw stepError('unknown name ' + JSON.stringify(parts[0]) + ' in new ' + step['new']);
+  var path = parts.slice(1).join('.');
+  var rawArgs = Array.isArray(step.args) ? step.args : [];
+  var entry = { o: b.o, call: 'new ' + path };
+  var Ctor = b.v;
+  for (var i = 1; i < parts.length; i++) {
+    if (Ctor === null || Ctor === undefined) break;
+    Ctor = holderOf(Ctor)[parts[i]];
+  }
+  if (typeof Ctor !== 'function') {
+    entry.missing = true;
+    record(c, entry);
+    return;
+  }
+  var args = decode(c, scope, rawArgs, { o: b.o, call: entry.call });
+  entry.args = rawArgs;
+  var obj;
+  try {
+    obj = construct(Ctor, args);
+  } catch (e) {
+    entry.threw = summarize(c, e);
+    record(c, entry);
+    return;
+  }
+  adoptReturned(c, obj);
+  if (step.record) {
+    entry.returned = summarize(c, obj);
+    record(c, entry);
+  }
+}
+
 // doSet assigns a value to a member (server.timeout = 50). It records
 // nothing; a throwing assignment escapes to the caller and is recorded as
 // uncaught, which fails the case.
@@ -780,6 +825,8 @@ function adoptReturned(c, v) {
     else if (typeof http.Server === 'function' && v instanceof http.Server) return;
     else if (typeof net.Server === 'function' && v instanceof net.Server) adopt(c, v, 'netserver');
     else if (typeof net.Socket === 'function' && v instanceof net.Socket) adopt(c, v, 'sock');
+    else if (typeof net.BlockList === 'function' && v instanceof net.BlockList) adopt(c, v, 'blocklist');
+    else if (typeof net.SocketAddress === 'function' && v instanceof net.SocketAddress) adopt(c, v, 'sockaddr');
   } catch (e) {
     // instanceof on an exotic value: leave it unnamed
   }
@@ -825,8 +872,37 @@ function destroySockets(c) {
   }
 }
 
+// net's process-wide defaults (net/setDefaultAutoSelectFamily ...) as the
+// runtime started with them. A case that sets one must not leak it into the
+// next case of this long-lived process, so every case starts from these.
+var NET_DEFAULTS = [];
+(function () {
+  var pairs = [['getDefaultAutoSelectFamily', 'setDefaultAutoSelectFamily'],
+    ['getDefaultAutoSelectFamilyAttemptTimeout', 'setDefaultAutoSelectFamilyAttemptTimeout']];
+  for (var i = 0; i < pairs.length; i++) {
+    try {
+      if (typeof net[pairs[i][0]] === 'function' && typeof net[pairs[i][1]] === 'function') {
+        NET_DEFAULTS.push({ set: pairs[i][1], value: net[pairs[i][0]]() });
+      }
+    } catch (e) {
+      diag('reading net.' + pairs[i][0] + ': ' + errText(e));
+    }
+  }
+})();
+
+function restoreNetDefaults() {
+  for (var i = 0; i < NET_DEFAULTS.length; i++) {
+    try {
+      net[NET_DEFAULTS[i].set](NET_DEFAULTS[i].value);
+    } catch (e) {
+      diag('restoring net.' + NET_DEFAULTS[i].set + ': ' + errText(e));
+    }
+  }
+}
+
 function opStart(msg, done) {
   abandon(cs);
+  restoreNetDefaults();
   var program = msg.program;
   if (!program || typeof program !== 'object' || Array.isArray(program)) {
     cs = null;

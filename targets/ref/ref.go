@@ -55,7 +55,8 @@ func (*Target) Start(c *fixtures.Case, profile string, env targets.Env) (targets
 		env:   env,
 	}
 	s.mod = &nodehttp.Module{Profile: p, Loop: s.loop}
-	s.loop.Ref() // held until Finish, so the loop does not end between phases
+	s.net = nodenet.NewModule() // a fresh process: net's defaults are the initial ones
+	s.loop.Ref()                // held until Finish, so the loop does not end between phases
 	setup := make(chan error, 1)
 	s.loop.Post(func() { setup <- s.setup(p) })
 	go func() { s.loop.Run(); close(s.done) }()
@@ -70,6 +71,7 @@ type session struct {
 	loop   *loop.Loop
 	prog   *fixtures.Program
 	mod    *nodehttp.Module
+	net    *nodenet.Module
 	server *nodehttp.Server
 	// where the server listens (Addr); unixPath is removed at Finish
 	network, addr, unixPath string
@@ -94,7 +96,9 @@ func (s *session) Addr() (string, string) { return s.network, s.addr }
 func (s *session) setup(p *nodehttp.Profile) error {
 	s.objs["http"] = s.mod
 	s.names[s.mod] = "http"
-	s.runSteps(s.prog.Calls, map[string]any{"http": s.mod})
+	s.objs["net"] = s.net
+	s.names[s.net] = "net"
+	s.runSteps(s.prog.Calls, map[string]any{"http": s.mod, "net": s.net})
 	if s.prog.Server == nil {
 		return nil
 	}
@@ -265,6 +269,10 @@ func kindOf(o any) string {
 		return "creq"
 	case *nodehttp.ClientResponse:
 		return "cres"
+	case *nodenet.BlockList:
+		return "blocklist"
+	case *nodenet.SocketAddress:
+		return "sockaddr"
 	}
 	return ""
 }
@@ -342,7 +350,7 @@ var signatures = map[string][]string{
 }
 
 func (s *session) scope(o any, kind, ev string, args []any) map[string]any {
-	sc := map[string]any{"http": s.mod, kind: o}
+	sc := map[string]any{"http": s.mod, "net": s.net, kind: o}
 	if s.server != nil {
 		sc["server"] = s.server
 	}
@@ -404,7 +412,7 @@ func (s *session) runSteps(steps []fixtures.Step, scope map[string]any) {
 }
 
 func (s *session) runStep(st fixtures.Step, scope map[string]any) {
-	path := st.Read + st.Call + st.Set
+	path := st.Read + st.Call + st.Set + st.New
 	defer func() {
 		// A panic in impl is a bug in ref; it fails the case, not the suite.
 		if r := recover(); r != nil {
@@ -412,11 +420,11 @@ func (s *session) runStep(st fixtures.Step, scope map[string]any) {
 		}
 	}()
 	parts := symbolParts(strings.Split(path, "."))
-	obj, ok := scope[parts[0]].(js.Object)
-	if !ok {
-		// then the case's named objects (creq1 ...), as in the harness
-		obj, ok = s.objs[parts[0]].(js.Object)
+	v, inScope := scope[parts[0]]
+	if !inScope {
+		v = s.objs[parts[0]] // as the harness: then the case's named objects (blocklist1 ...)
 	}
+	obj, ok := v.(js.Object)
 	if !ok {
 		s.uncaught(fmt.Sprintf("%s: %q is not in scope", path, parts[0]))
 		return
@@ -439,6 +447,10 @@ func (s *session) runStep(st fixtures.Step, scope map[string]any) {
 			e.Value, e.HasValue = s.summarise(dig(v, parts[2:])), true
 		}
 		s.events = append(s.events, e)
+		return
+	}
+	if st.New != "" {
+		s.construct(st, o, obj, parts)
 		return
 	}
 	if st.Set != "" {
@@ -489,6 +501,53 @@ func (s *session) runStep(st fixtures.Step, scope map[string]any) {
 	default:
 		s.adoptReturned(ret)
 		s.events = append(s.events[:at], s.events[at+1:]...)
+	}
+	if cerr == nil && kindOf(ret) != "" {
+		s.name(ret, "") // as the harness does: a returned object is named, recorded or not
+	}
+}
+
+// construct runs a new step (new: net.SocketAddress): the class is found
+// by walking the members after the first name; its entry is the call
+// "new <Class>" on that object, and the instance is named by its kind.
+func (s *session) construct(st fixtures.Step, o string, obj js.Object, parts []string) {
+	var class any = obj
+	for _, m := range parts[1:] {
+		holder, ok := class.(js.Object)
+		if !ok {
+			class = nil
+			break
+		}
+		if class, ok = holder.Get(m); !ok {
+			class = nil
+			break
+		}
+	}
+	e := trace.Entry{O: o, Call: "new " + strings.Join(parts[1:], "."), Args: st.Args}
+	ctor, ok := class.(js.Constructor)
+	if !ok {
+		e.Missing, e.Args = true, nil
+		s.events = append(s.events, e)
+		return
+	}
+	s.callee = callee{o: o, call: e.Call}
+	args, err := s.decodeArgs(st.Args)
+	if err != nil {
+		s.uncaught(fmt.Sprintf("%s: %v", st.New, err))
+		return
+	}
+	ret, cerr := ctor.Construct(args)
+	switch {
+	case cerr != nil:
+		e.Threw = s.summarise(cerr)
+	case st.Record:
+		e.Returned, e.HasReturned = s.summarise(ret), true
+	}
+	if cerr == nil && kindOf(ret) != "" {
+		s.name(ret, "")
+	}
+	if cerr != nil || st.Record {
+		s.events = append(s.events, e)
 	}
 }
 

@@ -87,3 +87,60 @@ func BenchmarkRunCaseWhole(b *testing.B) {
 		}
 	}
 }
+
+// A new step names what it constructs by kind, later steps reach it by
+// that name, a returned SocketAddress is named too, and a class ref lacks
+// is recorded missing rather than failing the run.
+const construct = `id: construct
+sections: [net/BlockList/blockList.check]
+profiles: [latest]
+note: test case
+program:
+  calls:
+    - new: net.SocketAddress
+      args: [{address: '5.6.7.8'}]
+      record: true
+    - new: net.BlockList
+    - call: blocklist1.addAddress
+      args: [{$ref: sockaddr1}]
+    - call: blocklist1.check
+      args: ['5.6.7.8']
+      record: true
+    - call: net.SocketAddress.parse
+      args: ['1.2.3.4:81']
+      record: true
+    - read: sockaddr2.port
+    - new: net.NoSuchClass
+expect:
+  - trace:
+      net:
+        - call: new SocketAddress
+          args: [{address: '5.6.7.8'}]
+          returned: {$ref: sockaddr1}
+        - call: SocketAddress.parse
+          args: ['1.2.3.4:81']
+          returned: {$ref: sockaddr2}
+        - call: new NoSuchClass
+          missing: true
+      blocklist1:
+        - call: check
+          args: ['5.6.7.8']
+          returned: true
+      sockaddr2:
+        - read: port
+          value: 81
+`
+
+func TestNewStep(t *testing.T) {
+	c, errs := fixtures.Parse("t/construct.yaml", []byte(construct))
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	tr, err := targets.Run(ref.New(), c, "latest", rawwire.Segmentation{Name: "none"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := oracle.Judge(c, "latest", oracle.Target{Name: "ref", Runtime: "ref"}, tr); v.Status != oracle.Pass {
+		t.Fatalf("%s\n%s", v.Reason, v.Diff)
+	}
+}
