@@ -125,11 +125,21 @@ func runClient(t Target, c *fixtures.Case, profile string, seg rawwire.Segmentat
 	}
 	defer peer.Close()
 	port := peer.Addr().(*net.TCPAddr).Port
+	refuse := c.Wire.Peer[0].Refuse
+	if refuse {
+		peer.Close() // the port is closed now: a connect to it is refused
+	}
 	s, err := t.Start(c, profile, Env{PeerPort: port})
 	if err != nil {
 		return nil, err
 	}
-	cl, wire := playPeer(peer, port, c.Wire.Peer, seg)
+	var cl *rawwire.Client
+	var wire *trace.Wire
+	if refuse {
+		wire = &trace.Wire{End: "unconnected"}
+	} else {
+		cl, wire = playPeer(peer, port, c.Wire.Peer, seg)
+	}
 	// The program is finished once the script is played: a client request
 	// is done when it has closed (the target waits for that, then destroys
 	// a socket an agent keeps), so the peer then reads to the end without

@@ -37,6 +37,9 @@ type ClientRequest struct {
 	chunked    bool
 	eofEnded   bool // the response ended with the connection (no length)
 	errored    bool // 'error' was emitted
+	destroyed  bool
+	aborted    bool
+	timeoutMs  float64 // setTimeout before the socket was assigned
 	ended      bool
 	headerSent bool
 	finished   bool
@@ -187,11 +190,20 @@ func (r *ClientRequest) assignSocket() {
 	s.On("close", func(...any) { r.onSocketClose() })
 	s.On("error", func(args ...any) {
 		// A socket error before the response is the request's error.
-		if r.res == nil && !r.errored {
+		if r.res == nil && !r.errored && !r.destroyed {
 			r.errored = true
-			r.Emit("error", args[0])
+			err := args[0]
+			if e, ok := err.(*js.Error); ok && r.profile.Era == EraV6 && e.Props["errno"] != nil {
+				// Node 6's system errors carry the code as errno too.
+				e.Props["errno"] = e.Code
+			}
+			r.Emit("error", err)
 		}
 	})
+	s.On("timeout", func(...any) { r.Emit("timeout") })
+	if r.timeoutMs > 0 {
+		s.SetTimeout(r.timeoutMs)
+	}
 	r.Emit("socket", s)
 	if r.ended {
 		r.flush()
@@ -298,8 +310,14 @@ func (r *ClientRequest) flush() {
 		r.sock.Write(out, func(error) { r.emitFinish() })
 		return
 	}
+	// v6/v14: 'finish' once the bytes are written on connect, before the
+	// program hears 'connect'; never when the connect fails (observed).
 	r.sock.Write(out, nil)
-	r.loop.NextTick(r.emitFinish)
+	if r.sock.Connecting() {
+		r.sock.BeforeConnect = r.emitFinish
+	} else {
+		r.loop.NextTick(r.emitFinish)
+	}
 }
 
 func (r *ClientRequest) emitFinish() {
@@ -333,6 +351,21 @@ func (r *ClientRequest) onEnd() {
 
 func (r *ClientRequest) onResponseEvent(ev responseEvent) {
 	switch ev.kind {
+	case "info":
+		// 1xx before the final response (v14+: 'information'); 100 is
+		// 'continue'.
+		h := ev.head
+		if h.status == 100 {
+			r.Emit("continue")
+			return
+		}
+		m := &IncomingMessage{profile: r.profile}
+		r.Emit("information", map[string]any{
+			"statusCode": float64(h.status), "statusMessage": h.reason,
+			"headers": m.headerObject(h.raw), "rawHeaders": strList(h.raw),
+			"httpVersion":      strconv.Itoa(h.major) + "." + strconv.Itoa(h.minor),
+			"httpVersionMajor": float64(h.major), "httpVersionMinor": float64(h.minor),
+		})
 	case "head":
 		r.res = newClientResponse(r, ev.head)
 		r.Emit("response", r.res)
@@ -417,6 +450,10 @@ func (r *ClientRequest) Get(name string) (any, bool) {
 		return "http:", true
 	case "finished", "writableEnded":
 		return r.ended, true
+	case "destroyed":
+		return r.destroyed, true
+	case "aborted":
+		return r.aborted, true
 	case "socket", "connection":
 		return r.sock, true
 	}
@@ -442,6 +479,28 @@ func (r *ClientRequest) Call(name string, args []any) (any, error) {
 			return h.js(), nil
 		}
 		return js.Undefined{}, nil
+	case "destroy":
+		r.destroyed = true
+		r.sock.Destroy(nil)
+		return r, nil
+	case "abort":
+		// 'abort' comes on the next tick, then the connection's loss.
+		if !r.aborted {
+			r.aborted = true
+			r.loop.NextTick(func() { r.Emit("abort") })
+			r.loop.NextTick(func() { r.sock.Destroy(nil) })
+		}
+		return js.Undefined{}, nil
+	case "setTimeout":
+		ms, _ := js.Arg(args, 0).(float64)
+		if cb, ok := js.Arg(args, 1).(js.Callback); ok {
+			r.Once("timeout", js.Listener(cb))
+		}
+		if r.sock != nil && !r.sock.Destroyed() {
+			r.sock.SetTimeout(ms)
+		}
+		r.timeoutMs = ms
+		return r, nil
 	case "removeHeader":
 		r.removeHeader(js.String(js.Arg(args, 0)))
 		return js.Undefined{}, nil

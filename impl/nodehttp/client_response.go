@@ -151,7 +151,7 @@ type responseHead struct {
 // responseEvent is what the response parser found: a head, a body chunk,
 // or the end of the message.
 type responseEvent struct {
-	kind string // head | body | complete
+	kind string // info (1xx) | head | body | complete
 	head *responseHead
 	body []byte
 }
@@ -186,6 +186,11 @@ func (p *responseParser) feed(b []byte) []responseEvent {
 			if h == nil {
 				p.state = "done"
 				return out
+			}
+			if h.status >= 100 && h.status < 200 && h.status != 101 {
+				// interim: the final response follows
+				out = append(out, responseEvent{kind: "info", head: h})
+				continue
 			}
 			out = append(out, responseEvent{kind: "head", head: h})
 			cl, hasCL := -1, false

@@ -42,6 +42,10 @@ func Connect(l *loop.Loop, host string, port int) *Socket {
 			for _, w := range pending {
 				s.Write(w.b, w.cb)
 			}
+			if f := s.BeforeConnect; f != nil {
+				s.BeforeConnect = nil
+				f()
+			}
 			s.Emit("connect")
 			if end {
 				s.End()
@@ -64,4 +68,6 @@ func connectError(err error, host string, port int) *js.Error {
 }
 
 // Connecting reports whether the socket is still dialling.
+// (BeforeConnect, a field of Socket, runs once the queued writes are out and
+// before 'connect' is emitted.)
 func (s *Socket) Connecting() bool { return s.connecting }

@@ -145,6 +145,9 @@ type Socket struct {
 	connecting bool
 	pending    []pendingWrite
 	pendingEnd bool
+	// BeforeConnect runs when a client socket has connected and written
+	// what was queued, before its 'connect' listeners.
+	BeforeConnect func()
 
 	// socket.setTimeout: 'timeout' after this long without reads or writes.
 	idle       time.Duration

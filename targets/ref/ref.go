@@ -424,6 +424,9 @@ func (s *session) runStep(st fixtures.Step, scope map[string]any) {
 	if !inScope {
 		v = s.objs[parts[0]] // as the harness: then the case's named objects (blocklist1 ...)
 	}
+	if m, isMap := v.(map[string]any); isMap {
+		v = &plainObject{m} // a plain value an event passed ('information')
+	}
 	obj, ok := v.(js.Object)
 	if !ok {
 		s.uncaught(fmt.Sprintf("%s: %q is not in scope", path, parts[0]))
@@ -760,3 +763,14 @@ func (s *session) summarise(v any) any {
 	}
 	return fmt.Sprintf("<%T>", v)
 }
+
+// plainObject lets a program read the members of a plain object an event
+// passed (the 'information' event's argument); it has no methods.
+type plainObject struct{ m map[string]any }
+
+func (p *plainObject) Get(name string) (any, bool) {
+	v, ok := p.m[name]
+	return v, ok
+}
+
+func (*plainObject) Call(string, []any) (any, error) { return nil, js.ErrMissing }
