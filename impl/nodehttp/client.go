@@ -39,6 +39,8 @@ type ClientRequest struct {
 	errored    bool // 'error' was emitted
 	destroyed  bool
 	aborted    bool
+	assigned   bool    // 'socket' was emitted; writes go straight to it once the head is out
+	flushAsked bool    // flushHeaders before the socket came
 	timeoutMs  float64 // setTimeout before the socket was assigned
 	ended      bool
 	headerSent bool
@@ -126,6 +128,11 @@ func (m *Module) request(args []any, get bool) (any, error) {
 		if r.port != 80 {
 			host += ":" + strconv.Itoa(r.port)
 		}
+		if r.method == "CONNECT" && m.Profile.Era == EraLatest {
+			// Node 26 (and Deno) name the tunnel's target as the Host of a
+			// CONNECT; 20-24 name the proxy (recorded in connect-tunnel).
+			host = r.path
+		}
 		r.setHeader("Host", clientHeader{value: host})
 	}
 	if cb, ok := js.Arg(args, 1).(js.Callback); ok {
@@ -204,8 +211,9 @@ func (r *ClientRequest) assignSocket() {
 	if r.timeoutMs > 0 {
 		s.SetTimeout(r.timeoutMs)
 	}
+	r.assigned = true
 	r.Emit("socket", s)
-	if r.ended {
+	if r.ended || r.flushAsked {
 		r.flush()
 	}
 }
@@ -231,7 +239,10 @@ func (r *ClientRequest) head(bodyLen int, whole bool) []byte {
 		}
 	}
 	if _, ok := r.header("connection"); !ok {
-		if r.keepAlive {
+		_, expect := r.header("expect")
+		// Node 6 asks for keep-alive on a request that expects 100-continue
+		// (observed), whatever its agent does with the socket after.
+		if r.keepAlive || expect && r.profile.Era == EraV6 {
 			b.WriteString("Connection: keep-alive\r\n")
 		} else {
 			b.WriteString("Connection: close\r\n")
@@ -261,6 +272,12 @@ func (r *ClientRequest) end(data []byte) {
 		return
 	}
 	r.ended = true
+	if r.headerSent {
+		// The head went out (flushHeaders): the last data and the end of
+		// the body go now.
+		r.sendBody([][]byte{data}, true)
+		return
+	}
 	if len(data) > 0 {
 		r.body = append(r.body, data)
 	}
@@ -275,10 +292,50 @@ func (r *ClientRequest) write(data []byte) bool {
 		return false
 	}
 	r.wrote = true
+	if r.headerSent {
+		r.sendBody([][]byte{data}, false)
+		return true
+	}
 	if len(data) > 0 {
 		r.body = append(r.body, data)
 	}
 	return true
+}
+
+// sendBody frames body parts (chunked or raw) and writes them; last adds
+// the end of a chunked body and finishes the request.
+func (r *ClientRequest) sendBody(parts [][]byte, last bool) {
+	var out []byte
+	for _, b := range parts {
+		if len(b) == 0 {
+			continue
+		}
+		if r.chunked {
+			out = append(out, strconv.FormatInt(int64(len(b)), 16)+"\r\n"...)
+			out = append(out, b...)
+			out = append(out, "\r\n"...)
+			continue
+		}
+		out = append(out, b...)
+	}
+	if last && r.chunked {
+		out = append(out, "0\r\n\r\n"...)
+	}
+	if !last {
+		if len(out) > 0 {
+			r.sock.Write(out, nil)
+		}
+		return
+	}
+	// On a connected socket the write is done at once: 'finish' on the
+	// next tick, before a response already under way ends (observed).
+	if r.profile.Era == EraLatest {
+		r.Emit("prefinish")
+	} else {
+		r.loop.NextTick(func() { r.Emit("prefinish") })
+	}
+	r.sock.Write(out, nil)
+	r.loop.NextTick(r.emitFinish)
 }
 
 // flush writes the whole request once it has ended and has its socket.
@@ -292,7 +349,22 @@ func (r *ClientRequest) flush() {
 		n += len(b)
 	}
 	var out []byte
-	out = append(out, r.head(n, !r.wrote)...)
+	// A request flushed before it ended streams its body.
+	out = append(out, r.head(n, !r.wrote && r.ended)...)
+	if !r.ended {
+		for _, b := range r.body {
+			if r.chunked {
+				out = append(out, strconv.FormatInt(int64(len(b)), 16)+"\r\n"...)
+			}
+			out = append(out, b...)
+			if r.chunked {
+				out = append(out, "\r\n"...)
+			}
+		}
+		r.body = nil
+		r.sock.Write(out, nil)
+		return
+	}
 	for _, b := range r.body {
 		if r.chunked {
 			out = append(out, strconv.FormatInt(int64(len(b)), 16)+"\r\n"...)
@@ -331,6 +403,7 @@ func (r *ClientRequest) emitFinish() {
 func (r *ClientRequest) onData(b []byte) {
 	if r.parser == nil {
 		r.parser = newResponseParser(r.method == "HEAD")
+		r.parser.connect = r.method == "CONNECT"
 	}
 	for _, ev := range r.parser.feed(b) {
 		r.onResponseEvent(ev)
@@ -368,6 +441,13 @@ func (r *ClientRequest) onResponseEvent(ev responseEvent) {
 		})
 	case "head":
 		r.res = newClientResponse(r, ev.head)
+		if ev.handOver != "" {
+			// 101 to an upgrade, 2xx to CONNECT: the socket is the
+			// listener's, with what followed the head.
+			r.res.complete = true
+			r.Emit(ev.handOver, r.res, r.sock, js.Buffer(ev.body))
+			return
+		}
 		r.Emit("response", r.res)
 	case "body":
 		r.res.push(ev.body)
@@ -455,7 +535,20 @@ func (r *ClientRequest) Get(name string) (any, bool) {
 	case "aborted":
 		return r.aborted, true
 	case "socket", "connection":
+		if !r.assigned {
+			return nil, true // null until 'socket' (observed)
+		}
 		return r.sock, true
+	case "writableFinished":
+		if r.profile.Era == EraV6 {
+			return nil, false
+		}
+		return r.finished, true
+	case "reusedSocket":
+		if r.profile.Era == EraV6 {
+			return nil, false
+		}
+		return false, true // one socket per request: never reused (no pooling yet)
 	}
 	return nil, false
 }
@@ -477,6 +570,13 @@ func (r *ClientRequest) Call(name string, args []any) (any, error) {
 	case "getHeader":
 		if h, ok := r.header(js.String(js.Arg(args, 0))); ok {
 			return h.js(), nil
+		}
+		return js.Undefined{}, nil
+	case "flushHeaders":
+		if r.assigned {
+			r.flush()
+		} else {
+			r.flushAsked = true
 		}
 		return js.Undefined{}, nil
 	case "destroy":

@@ -154,6 +154,9 @@ type responseEvent struct {
 	kind string // info (1xx) | head | body | complete
 	head *responseHead
 	body []byte
+	// handOver: "upgrade" or "connect" when the head hands the socket
+	// over; body is then what followed the head.
+	handOver string
 }
 
 // responseParser reads one response: status line, headers, then a body
@@ -161,6 +164,7 @@ type responseEvent struct {
 // (Strictness per line and its HPE_* errors are not modelled yet.)
 type responseParser struct {
 	noBody  bool // a response to HEAD
+	connect bool // a response to CONNECT
 	buf     []byte
 	state   string // head | length | chunked | close | done
 	remain  int
@@ -191,6 +195,14 @@ func (p *responseParser) feed(b []byte) []responseEvent {
 				// interim: the final response follows
 				out = append(out, responseEvent{kind: "info", head: h})
 				continue
+			}
+			if h.status == 101 || p.connect && h.status >= 200 && h.status < 300 {
+				ev := responseEvent{kind: "head", head: h, handOver: "upgrade", body: bytes.Clone(p.buf)}
+				if h.status != 101 {
+					ev.handOver = "connect"
+				}
+				p.buf, p.state = nil, "done"
+				return append(out, ev)
 			}
 			out = append(out, responseEvent{kind: "head", head: h})
 			cl, hasCL := -1, false

@@ -35,6 +35,8 @@ var SIGNATURES = {
   'server.dropRequest': ['req', 'sock'],
   'server.timeout': ['sock'],
   'creq.response': ['cres'],
+  'creq.upgrade': ['cres', 'sock', 'head'],
+  'creq.connect': ['cres', 'sock', 'head'],
   'creq.socket': ['sock']
 };
 
@@ -363,7 +365,8 @@ function prepare(c, kind, obj, ev, args) {
   } else if (key === 'server.connect' || key === 'server.upgrade') {
     if (args[1] && typeof args[1] === 'object') adopt(c, args[1], 'sock');
     if (args[0]) adoptExchange(c, args[0], null);
-  } else if (key === 'creq.response') {
+  } else if (key === 'creq.response' || key === 'creq.upgrade' || key === 'creq.connect') {
+    if (key !== 'creq.response' && args[1] && typeof args[1] === 'object') adopt(c, args[1], 'sock');
     if (args[0]) {
       var n = Number((entryOf(c, obj) || { name: 'creq0' }).name.slice(4)) || undefined;
       var ec = adopt(c, args[0], 'cres', n);

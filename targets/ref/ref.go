@@ -346,6 +346,8 @@ var signatures = map[string][]string{
 	"server.dropRequest":      {"req", "sock"},
 	"server.timeout":          {"sock"},
 	"creq.response":           {"cres"},
+	"creq.upgrade":            {"cres", "sock", "head"},
+	"creq.connect":            {"cres", "sock", "head"},
 	"creq.socket":             {"sock"},
 }
 
