@@ -25,6 +25,11 @@ type ClientRequest struct {
 	js.Emitter
 	loop    *loop.Loop
 	profile *Profile
+	mod     *Module
+	agent   *Agent
+	pool    string         // the agent's name for the request's host and port
+	options map[string]any // as given, for the agent's 'free'
+	reused  bool           // the socket came from the agent's free pool
 
 	method, path, host string
 	port               int
@@ -97,8 +102,17 @@ func (m *Module) request(args []any, get bool) (any, error) {
 	if !ok {
 		return nil, js.TypeError("ERR_INVALID_ARG_TYPE", "ref implements http.request(options) with an options object only")
 	}
-	r := &ClientRequest{loop: m.Loop, profile: m.Profile, method: "GET", path: "/", host: "localhost", port: 80,
-		keepAlive: m.Profile.Era == EraLatest}
+	r := &ClientRequest{loop: m.Loop, profile: m.Profile, mod: m, options: opts, method: "GET", path: "/", host: "localhost", port: 80}
+	switch a := opts["agent"].(type) {
+	case *Agent:
+		r.agent = a
+	case bool:
+		// agent: false is a one-off agent with the default options
+		r.agent = newAgent(m.Profile, nil)
+	default:
+		r.agent = m.globalAgent()
+	}
+	r.keepAlive = r.agent.keepAlive
 	if v, ok := opts["method"].(string); ok {
 		r.method = strings.ToUpper(v)
 	}
@@ -138,7 +152,13 @@ func (m *Module) request(args []any, get bool) (any, error) {
 	if cb, ok := js.Arg(args, 1).(js.Callback); ok {
 		r.Once("response", js.Listener(cb))
 	}
-	r.sock = nodenet.Connect(r.loop, r.host, r.port)
+	r.pool = r.agent.getName(map[string]any{"host": r.host, "port": float64(r.port)})
+	if s := r.agent.take(r.pool); s != nil {
+		r.sock, r.reused = s, true
+	} else {
+		r.sock = nodenet.Connect(r.loop, r.host, r.port)
+		m.watchSocket(r.sock)
+	}
 	if r.profile.Era == EraLatest {
 		r.loop.NextTick(r.assignSocket)
 	} else {
@@ -192,22 +212,10 @@ func (r *ClientRequest) removeHeader(name string) {
 // on latest the buffered request goes out.
 func (r *ClientRequest) assignSocket() {
 	s := r.sock
-	s.On("data", func(args ...any) { r.onData(args[0].(js.Buffer)) })
-	s.On("end", func(...any) { r.onEnd() })
-	s.On("close", func(...any) { r.onSocketClose() })
-	s.On("error", func(args ...any) {
-		// A socket error before the response is the request's error.
-		if r.res == nil && !r.errored && !r.destroyed {
-			r.errored = true
-			err := args[0]
-			if e, ok := err.(*js.Error); ok && r.profile.Era == EraV6 && e.Props["errno"] != nil {
-				// Node 6's system errors carry the code as errno too.
-				e.Props["errno"] = e.Code
-			}
-			r.Emit("error", err)
-		}
-	})
-	s.On("timeout", func(...any) { r.Emit("timeout") })
+	if r.mod.sockReq == nil {
+		r.mod.sockReq = map[*nodenet.Socket]*ClientRequest{}
+	}
+	r.mod.sockReq[s] = r
 	if r.timeoutMs > 0 {
 		s.SetTimeout(r.timeoutMs)
 	}
@@ -460,8 +468,13 @@ func (r *ClientRequest) onResponseEvent(ev responseEvent) {
 // does not keep is closed (v6/v14: Connection: close), and 'close' comes
 // from the socket's close; latest keeps it and closes the request now.
 func (r *ClientRequest) responseEnded() {
-	if r.keepAlive && !r.eofEnded {
+	conn, _ := headerValue(r.res.head.raw, "connection")
+	if r.keepAlive && !r.eofEnded && !strings.EqualFold(conn, "close") {
+		// The agent keeps the socket: the request closes, then the socket
+		// is free for the next request to the same host and port.
 		r.emitClose()
+		delete(r.mod.sockReq, r.sock)
+		r.agent.release(r.pool, r.sock, r.options)
 		return
 	}
 	r.sock.End()
@@ -548,7 +561,7 @@ func (r *ClientRequest) Get(name string) (any, bool) {
 		if r.profile.Era == EraV6 {
 			return nil, false
 		}
-		return false, true // one socket per request: never reused (no pooling yet)
+		return r.reused, true
 	}
 	return nil, false
 }
@@ -637,4 +650,55 @@ func (r *ClientRequest) headerList(name, arg string) any {
 		}
 	}
 	return strList(out)
+}
+
+// watchSocket listens once on a client socket and hands what it hears to
+// the request using it; a socket an agent keeps free closes quietly.
+func (m *Module) watchSocket(s *nodenet.Socket) {
+	owner := func() *ClientRequest { return m.sockReq[s] }
+	s.On("data", func(args ...any) {
+		if r := owner(); r != nil {
+			r.onData(args[0].(js.Buffer))
+		}
+	})
+	s.On("end", func(...any) {
+		if r := owner(); r != nil {
+			r.onEnd()
+			return
+		}
+		s.End()
+		s.Destroy(nil)
+	})
+	s.On("close", func(...any) {
+		if r := owner(); r != nil {
+			r.onSocketClose()
+			return
+		}
+		if m.global != nil {
+			m.global.forget(s)
+		}
+	})
+	s.On("error", func(args ...any) {
+		if r := owner(); r != nil {
+			r.onSocketError(args[0])
+		}
+	})
+	s.On("timeout", func(...any) {
+		if r := owner(); r != nil {
+			r.Emit("timeout")
+		}
+	})
+}
+
+// onSocketError: a socket error before the response is the request's error.
+func (r *ClientRequest) onSocketError(err any) {
+	if r.res != nil || r.errored || r.destroyed {
+		return
+	}
+	r.errored = true
+	if e, ok := err.(*js.Error); ok && r.profile.Era == EraV6 && e.Props["errno"] != nil {
+		// Node 6's system errors carry the code as errno too.
+		e.Props["errno"] = e.Code
+	}
+	r.Emit("error", err)
 }

@@ -4,6 +4,7 @@ import (
 	"strconv"
 
 	"github.com/nodespec/nodespec/impl/loop"
+	"github.com/nodespec/nodespec/impl/nodenet"
 
 	"github.com/nodespec/nodespec/impl/js"
 )
@@ -12,6 +13,9 @@ import (
 type Module struct {
 	Profile *Profile
 	Loop    *loop.Loop // for servers a program creates itself
+
+	global  *Agent                             // http.globalAgent, made when first used
+	sockReq map[*nodenet.Socket]*ClientRequest // a client socket's current request (nil while an agent keeps it free)
 }
 
 // statusTexts backs http/STATUS_CODES ("every standard status code and its
@@ -70,6 +74,10 @@ func (m *Module) Get(name string) (any, bool) {
 		return js.Func{Name: name}, true
 	case "createServer", "request", "get":
 		return js.Func{Name: name}, true
+	case "Agent":
+		return agentClass{m}, true
+	case "globalAgent":
+		return m.globalAgent(), true
 	case "maxHeaderSize":
 		if m.Profile.Era == EraV14 {
 			// The v14 docs give http.maxHeaderSize 8KB while giving the

@@ -257,17 +257,23 @@ function watched(c, kind, ev) {
   return !!(w && typeof w === 'object' && listOf(w[kind]).indexOf(ev) >= 0);
 }
 
-function handlerOf(c, kind, ev) {
+// handlerOf: the steps for an event, the kind's handler (creq.close) then
+// the object's own (creq1.close).
+function handlerOf(c, kind, ev, name) {
   var on = c.program.on;
   if (!on || typeof on !== 'object') return null;
-  var key = kind + '.' + ev;
-  if (!Object.prototype.hasOwnProperty.call(on, key)) return null;
-  return listOf(on[key]);
+  var out = [];
+  var keys = [kind + '.' + ev];
+  if (name && name !== kind) keys.push(name + '.' + ev);
+  for (var i = 0; i < keys.length; i++) {
+    if (Object.prototype.hasOwnProperty.call(on, keys[i])) out = out.concat(listOf(on[keys[i]]));
+  }
+  return out.length ? out : null;
 }
 
 // eventsFor lists the events to listen to on an object of a kind: the ones
 // watched or handled, nothing else (a listener can change what Node does).
-function eventsFor(c, kind, extra) {
+function eventsFor(c, kind, extra, name) {
   var out = [];
   var i;
   function add(ev) {
@@ -285,7 +291,8 @@ function eventsFor(c, kind, extra) {
     for (i = 0; i < keys.length; i++) {
       var dot = keys[i].indexOf('.');
       // callback:<method> handlers run from the callback, not a listener.
-      if (dot > 0 && keys[i].slice(0, dot) === kind && keys[i].slice(dot + 1).indexOf('callback:') !== 0) {
+      var who = keys[i].slice(0, dot);
+      if (dot > 0 && (who === kind || who === name) && keys[i].slice(dot + 1).indexOf('callback:') !== 0) {
         add(keys[i].slice(dot + 1));
       }
     }
@@ -310,7 +317,7 @@ function adopt(c, obj, kind, num) {
   if (kind === 'creq') trackClient(c, obj);
   if (obj && typeof obj.on === 'function') {
     var extra = kind === 'server' ? ['request', 'connection'] : [];
-    var evs = eventsFor(c, kind, extra);
+    var evs = eventsFor(c, kind, extra, name);
     for (var i = 0; i < evs.length; i++) attach(c, obj, kind, evs[i]);
   }
   return e;
@@ -396,7 +403,7 @@ function attach(c, obj, kind, ev) {
         if (args.length) entry.args = summarizeList(c, args);
         record(c, entry);
       }
-      var steps = handlerOf(c, kind, ev);
+      var steps = handlerOf(c, kind, ev, nameOf(c, obj));
       if (steps && steps.length) runSteps(c, steps, scopeFor(c, kind, obj, ev, args));
     } catch (e) {
       harnessError(c, 'listener ' + kind + '.' + ev, e);

@@ -6,6 +6,7 @@ package ref
 import (
 	"fmt"
 	"maps"
+	"math"
 	"net"
 	"os"
 	"path/filepath"
@@ -269,6 +270,8 @@ func kindOf(o any) string {
 		return "creq"
 	case *nodehttp.ClientResponse:
 		return "cres"
+	case *nodehttp.Agent:
+		return "agent"
 	case *nodenet.BlockList:
 		return "blocklist"
 	case *nodenet.SocketAddress:
@@ -288,6 +291,9 @@ func (s *session) name(o any, fixed string) string {
 		k := kindOf(o)
 		s.count[k]++
 		n = k + strconv.Itoa(s.count[k])
+		if k == "agent" && s.count[k] == 1 {
+			n = "agent" // the first agent is agent, as in the harness
+		}
 	}
 	s.names[o], s.objs[n] = n, o
 	if fixed == "" {
@@ -319,7 +325,7 @@ func (s *session) attach(o any, kind string) {
 	}
 	for key := range s.prog.On {
 		// callback:<method> handlers run from the callback, not a listener.
-		if k, ev, _ := strings.Cut(key, "."); k == kind && !strings.HasPrefix(ev, "callback:") {
+		if k, ev, _ := strings.Cut(key, "."); (k == kind || k == s.names[o]) && !strings.HasPrefix(ev, "callback:") {
 			events[ev] = true
 		}
 	}
@@ -329,7 +335,11 @@ func (s *session) attach(o any, kind string) {
 			if watched[ev] {
 				s.events = append(s.events, trace.Entry{O: s.names[o], Ev: ev, Args: s.summariseAll(args)})
 			}
+			// the kind's handler (creq.close), then the object's (creq1.close)
 			s.runSteps(s.prog.On[kind+"."+ev], scope)
+			if n := s.names[o]; n != kind {
+				s.runSteps(s.prog.On[n+"."+ev], scope)
+			}
 		})
 	}
 }
@@ -728,7 +738,17 @@ func (s *session) summariseAll(args []any) []any {
 // summarise renders an impl value in the trace's tagged JSON form.
 func (s *session) summarise(v any) any {
 	switch x := v.(type) {
-	case nil, string, bool, float64:
+	case float64:
+		switch {
+		case math.IsInf(x, 1):
+			return map[string]any{"$number": "Infinity"}
+		case math.IsInf(x, -1):
+			return map[string]any{"$number": "-Infinity"}
+		case math.IsNaN(x):
+			return map[string]any{"$number": "NaN"}
+		}
+		return x
+	case nil, string, bool:
 		return x
 	case int:
 		return float64(x)
