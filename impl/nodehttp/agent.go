@@ -19,6 +19,7 @@ type Agent struct {
 	keepAlive bool
 	options   map[string]any
 	free      map[string][]*nodenet.Socket
+	busy      map[string][]*nodenet.Socket // sockets a request is using (agent.sockets)
 }
 
 // agentClass is http.Agent as a program constructs it (new http.Agent()).
@@ -35,7 +36,7 @@ func (agentClass) Get(string) (any, bool) { return nil, false }
 func (agentClass) Call(string, []any) (any, error) { return nil, js.ErrMissing }
 
 func newAgent(p *Profile, opts map[string]any) *Agent {
-	a := &Agent{profile: p, options: map[string]any{}, free: map[string][]*nodenet.Socket{}}
+	a := &Agent{profile: p, options: map[string]any{}, free: map[string][]*nodenet.Socket{}, busy: map[string][]*nodenet.Socket{}}
 	for k, v := range opts {
 		a.options[k] = v
 	}
@@ -86,22 +87,50 @@ func (a *Agent) take(name string) *nodenet.Socket {
 	return nil
 }
 
+// use records a socket a request is using.
+func (a *Agent) use(name string, s *nodenet.Socket) {
+	a.busy[name] = append(a.busy[name], s)
+}
+
 // release keeps a socket whose response has ended, and says so ('free').
 func (a *Agent) release(name string, s *nodenet.Socket, opts map[string]any) {
+	drop(a.busy, s)
 	a.free[name] = append(a.free[name], s)
 	a.Emit("free", s, opts)
 }
 
-// forget drops a free socket that closed.
+// forget drops a socket that closed from both pools.
 func (a *Agent) forget(s *nodenet.Socket) {
-	for name, list := range a.free {
+	drop(a.free, s)
+	drop(a.busy, s)
+}
+
+func drop(pools map[string][]*nodenet.Socket, s *nodenet.Socket) {
+	for name, list := range pools {
 		for i, x := range list {
 			if x == s {
-				a.free[name] = append(list[:i], list[i+1:]...)
+				if list = append(list[:i], list[i+1:]...); len(list) == 0 {
+					delete(pools, name) // an empty pool is gone from the object (observed)
+				} else {
+					pools[name] = list
+				}
 				return
 			}
 		}
 	}
+}
+
+// poolObject is agent.sockets / freeSockets as a program reads it.
+func poolObject(pools map[string][]*nodenet.Socket) map[string]any {
+	out := map[string]any{}
+	for name, list := range pools {
+		socks := make([]any, len(list))
+		for i, s := range list {
+			socks[i] = s
+		}
+		out[name] = socks
+	}
+	return out
 }
 
 // Get implements js.Object.
@@ -118,6 +147,12 @@ func (a *Agent) Get(name string) (any, bool) {
 		return float64(256), true
 	case "keepAliveMsecs":
 		return float64(1000), true
+	case "sockets":
+		return poolObject(a.busy), true
+	case "freeSockets":
+		return poolObject(a.free), true
+	case "requests":
+		return map[string]any{}, true // requests never queue: maxSockets is not modelled
 	case "options":
 		out := map[string]any{}
 		for k, v := range a.options {
@@ -134,6 +169,16 @@ func (a *Agent) Call(name string, args []any) (any, error) {
 	case "getName":
 		opts, _ := js.Arg(args, 0).(map[string]any)
 		return a.getName(opts), nil
+	case "destroy":
+		// agent.destroy(): every socket of the agent is destroyed.
+		for _, pools := range []map[string][]*nodenet.Socket{a.free, a.busy} {
+			for _, list := range pools {
+				for _, s := range append([]*nodenet.Socket(nil), list...) {
+					s.Destroy(nil)
+				}
+			}
+		}
+		return js.Undefined{}, nil
 	}
 	return nil, js.ErrMissing
 }

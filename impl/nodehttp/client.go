@@ -47,6 +47,7 @@ type ClientRequest struct {
 	assigned   bool    // 'socket' was emitted; writes go straight to it once the head is out
 	flushAsked bool    // flushHeaders before the socket came
 	timeoutMs  float64 // setTimeout before the socket was assigned
+	maxHeaders int     // request.maxHeadersCount; 0 = unset (null)
 	ended      bool
 	headerSent bool
 	finished   bool
@@ -157,8 +158,9 @@ func (m *Module) request(args []any, get bool) (any, error) {
 		r.sock, r.reused = s, true
 	} else {
 		r.sock = nodenet.Connect(r.loop, r.host, r.port)
-		m.watchSocket(r.sock)
+		m.watchSocket(r.sock, r.agent)
 	}
+	r.agent.use(r.pool, r.sock)
 	if r.profile.Era == EraLatest {
 		r.loop.NextTick(r.assignSocket)
 	} else {
@@ -545,6 +547,11 @@ func (r *ClientRequest) Get(name string) (any, bool) {
 		return r.ended, true
 	case "destroyed":
 		return r.destroyed, true
+	case "maxHeadersCount":
+		if r.maxHeaders == 0 {
+			return nil, true
+		}
+		return float64(r.maxHeaders), true
 	case "aborted":
 		return r.aborted, true
 	case "socket", "connection":
@@ -596,6 +603,8 @@ func (r *ClientRequest) Call(name string, args []any) (any, error) {
 		r.destroyed = true
 		r.sock.Destroy(nil)
 		return r, nil
+	case "setNoDelay", "setSocketKeepAlive":
+		return js.Undefined{}, nil // socket options: nothing a trace can see on loopback
 	case "abort":
 		// 'abort' comes on the next tick, then the connection's loss.
 		if !r.aborted {
@@ -654,7 +663,7 @@ func (r *ClientRequest) headerList(name, arg string) any {
 
 // watchSocket listens once on a client socket and hands what it hears to
 // the request using it; a socket an agent keeps free closes quietly.
-func (m *Module) watchSocket(s *nodenet.Socket) {
+func (m *Module) watchSocket(s *nodenet.Socket, agent *Agent) {
 	owner := func() *ClientRequest { return m.sockReq[s] }
 	s.On("data", func(args ...any) {
 		if r := owner(); r != nil {
@@ -670,12 +679,9 @@ func (m *Module) watchSocket(s *nodenet.Socket) {
 		s.Destroy(nil)
 	})
 	s.On("close", func(...any) {
+		agent.forget(s)
 		if r := owner(); r != nil {
 			r.onSocketClose()
-			return
-		}
-		if m.global != nil {
-			m.global.forget(s)
 		}
 	})
 	s.On("error", func(args ...any) {
@@ -701,4 +707,17 @@ func (r *ClientRequest) onSocketError(err any) {
 		e.Props["errno"] = e.Code
 	}
 	r.Emit("error", err)
+}
+
+// Set implements js.Setter: request.maxHeadersCount.
+func (r *ClientRequest) Set(name string, v any) bool {
+	if name != "maxHeadersCount" {
+		return false
+	}
+	n, _ := v.(float64)
+	if i, ok := v.(int); ok {
+		n = float64(i)
+	}
+	r.maxHeaders = int(n)
+	return true
 }

@@ -114,9 +114,15 @@ func (r *ClientResponse) Get(name string) (any, bool) {
 	case "httpVersion":
 		return strconv.Itoa(h.major) + "." + strconv.Itoa(h.minor), true
 	case "headers":
-		// The client side joins duplicates as the server side does.
+		// The client side joins duplicates as the server side does; with
+		// request.maxHeadersCount only the first pairs are kept there
+		// (rawHeaders keeps them all: observed on 14-26).
 		m := &IncomingMessage{profile: r.req.profile}
-		return m.headerObject(h.raw), true
+		raw := h.raw
+		if n := r.req.maxHeaders; n > 0 && len(raw) > 2*n {
+			raw = raw[:2*n]
+		}
+		return m.headerObject(raw), true
 	case "rawHeaders":
 		return strList(h.raw), true
 	case "complete":

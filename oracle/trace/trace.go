@@ -93,8 +93,15 @@ func maskPort(v any, port float64, name string) any {
 			x[i] = maskPort(x[i], port, name)
 		}
 	case map[string]any:
-		for k := range x {
-			x[k] = maskPort(x[k], port, name)
+		for k, val := range x {
+			val = maskPort(val, port, name)
+			// a key naming host:port (an agent's pools)
+			if mk, ok := maskPort(k, port, name).(string); ok && mk != k {
+				delete(x, k)
+				x[mk] = val
+				continue
+			}
+			x[k] = val
 		}
 	}
 	return v
