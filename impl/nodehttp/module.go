@@ -76,6 +76,9 @@ func (m *Module) Get(name string) (any, bool) {
 		return js.Func{Name: name}, true
 	case "Agent":
 		return agentClass{m}, true
+	case "OutgoingMessage", "ServerResponse", "IncomingMessage", "ClientRequest":
+		// the classes as values: a program reads their names
+		return map[string]any{"name": name}, true
 	case "globalAgent":
 		return m.globalAgent(), true
 	case "maxHeaderSize":

@@ -583,6 +583,11 @@ func (r *ServerResponse) Get(name string) (any, bool) {
 		return r.strictContentLength, true
 	case "constructor":
 		return map[string]any{"name": "ServerResponse"}, true // the class a listener is given
+	case "__proto__":
+		// ServerResponse.prototype, whose own prototype is
+		// OutgoingMessage's (http/OutgoingMessage: the parent class).
+		return map[string]any{"constructor": map[string]any{"name": "ServerResponse"},
+			"__proto__": map[string]any{"constructor": map[string]any{"name": "OutgoingMessage"}}}, true
 	}
 	return nil, false
 }

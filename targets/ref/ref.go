@@ -397,12 +397,6 @@ func (s *session) scope(o any, kind, ev string, args []any) map[string]any {
 			}
 		}
 	}
-	// A request's or response's socket is in scope with it.
-	if m, ok := sc["req"].(*nodehttp.IncomingMessage); ok {
-		if _, set := sc["sock"]; !set && m.Socket != nil {
-			sc["sock"] = m.Socket
-		}
-	}
 	// objects of the same exchange: req<n> and res<n>
 	if n := s.names[o]; kind == "req" || kind == "res" {
 		num := strings.TrimPrefix(strings.TrimPrefix(n, "req"), "res")
@@ -412,6 +406,12 @@ func (s *session) scope(o any, kind, ev string, args []any) map[string]any {
 					sc[k] = other
 				}
 			}
+		}
+	}
+	// A request's or response's socket is in scope with it.
+	if m, ok := sc["req"].(*nodehttp.IncomingMessage); ok {
+		if _, set := sc["sock"]; !set && m.Socket != nil {
+			sc["sock"] = m.Socket
 		}
 	}
 	return sc
