@@ -492,10 +492,20 @@ func (r *ClientRequest) onSocketClose() {
 	case r.closed:
 		return
 	case r.res == nil:
-		if !r.errored {
-			r.errored = true
-			r.Emit("error", &js.Error{Name: "Error", Code: "ECONNRESET", Message: "socket hang up"})
+		hangUp := func() {
+			if !r.errored {
+				r.errored = true
+				r.Emit("error", &js.Error{Name: "Error", Code: "ECONNRESET", Message: "socket hang up"})
+			}
 		}
+		if r.destroyed && r.profile.Era == EraV6 {
+			// Node 6 closes a request the program destroyed before it
+			// reports the hang-up (observed); a peer's close comes after.
+			r.emitClose()
+			hangUp()
+			return
+		}
+		hangUp()
 		r.emitClose()
 	case !r.res.complete:
 		r.res.abort()

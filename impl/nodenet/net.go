@@ -241,13 +241,18 @@ func (s *Socket) Write(b []byte, cb func(error)) {
 		return
 	}
 	s.touch()
-	_ = s.conn.SetWriteDeadline(time.Now().Add(5 * time.Second))
-	_, err := s.conn.Write(b)
+	// The callback is queued before the bytes go: once they are out, the
+	// peer may answer at once, and its answer must not be delivered ahead
+	// of this callback (a request's 'finish' before its response). The
+	// loop runs it only after this turn, when err is set.
+	var err error
 	s.Loop.Post(func() {
 		if cb != nil {
 			cb(err)
 		}
 	})
+	_ = s.conn.SetWriteDeadline(time.Now().Add(5 * time.Second))
+	_, err = s.conn.Write(b)
 }
 
 // End half-closes our side (FIN). The socket closes fully when the peer ends
