@@ -538,20 +538,17 @@ func (r *ClientRequest) Socket() *nodenet.Socket { return r.sock }
 
 // Get implements js.Object.
 func (r *ClientRequest) Get(name string) (any, bool) {
+	if r.profile.Era == EraV6 && newerThanNode6[name] {
+		return nil, false
+	}
 	switch name {
 	case "method":
 		return r.method, true
 	case "path":
 		return r.path, true
 	case "host":
-		if r.profile.Era == EraV6 {
-			return nil, false
-		}
 		return r.host, true
 	case "protocol":
-		if r.profile.Era == EraV6 {
-			return nil, false
-		}
 		return "http:", true
 	case "finished", "writableEnded":
 		return r.ended, true
@@ -570,18 +567,15 @@ func (r *ClientRequest) Get(name string) (any, bool) {
 		}
 		return r.sock, true
 	case "writableFinished":
-		if r.profile.Era == EraV6 {
-			return nil, false
-		}
 		return r.finished, true
 	case "reusedSocket":
-		if r.profile.Era == EraV6 {
-			return nil, false
-		}
 		return r.reused, true
 	}
 	return nil, false
 }
+
+// newerThanNode6: ClientRequest members Node 6 does not have.
+var newerThanNode6 = map[string]bool{"host": true, "protocol": true, "writableFinished": true, "reusedSocket": true}
 
 // Call implements js.Object.
 func (r *ClientRequest) Call(name string, args []any) (any, error) {

@@ -154,12 +154,12 @@ func (m *Module) validateHeaderName(args []any) error {
 // character outside tab, visible ASCII and the latin1 upper half is
 // ERR_INVALID_CHAR. Both are TypeErrors naming the header.
 func validateHeaderValue(args []any) error {
-	name := toString(js.Arg(args, 0))
+	name := js.String(js.Arg(args, 0))
 	value := js.Arg(args, 1)
 	if _, undef := value.(js.Undefined); undef {
 		return js.TypeError("ERR_HTTP_INVALID_HEADER_VALUE", "Invalid value \"undefined\" for header \"%s\"", name)
 	}
-	for _, r := range toString(value) {
+	for _, r := range js.String(value) {
 		if !(r == '\t' || r >= 0x20 && r <= 0x7e || r >= 0x80 && r <= 0xff) {
 			return js.TypeError("ERR_INVALID_CHAR", "Invalid character in header content [\"%s\"]", name)
 		}
@@ -173,5 +173,5 @@ func quoteJS(v any) string {
 	if s, ok := v.(string); ok {
 		return strconv.Quote(s)
 	}
-	return toString(v)
+	return js.String(v)
 }

@@ -83,11 +83,11 @@ func (h *headerStore) lines(sb *strings.Builder) {
 		e := h.entries[k]
 		if list, ok := e.value.([]any); ok {
 			for _, v := range list {
-				fmt.Fprintf(sb, "%s: %s\r\n", e.name, toString(v))
+				fmt.Fprintf(sb, "%s: %s\r\n", e.name, js.String(v))
 			}
 			continue
 		}
-		fmt.Fprintf(sb, "%s: %s\r\n", e.name, toString(e.value))
+		fmt.Fprintf(sb, "%s: %s\r\n", e.name, js.String(e.value))
 	}
 }
 
@@ -96,11 +96,11 @@ func values(v any) []string {
 	if list, ok := v.([]any); ok {
 		out := make([]string, len(list))
 		for i, x := range list {
-			out[i] = toString(x)
+			out[i] = js.String(x)
 		}
 		return out
 	}
-	return []string{toString(v)}
+	return []string{js.String(v)}
 }
 
 // checkHeaderName validates a name for setHeader and its kin; what is the
@@ -160,7 +160,7 @@ func (p *Profile) nameArg(v any) (string, error) {
 		return s, nil
 	}
 	if p.Era == EraV6 {
-		return toString(v), nil
+		return js.String(v), nil
 	}
 	return "", js.TypeError("ERR_INVALID_ARG_TYPE", "The \"name\" argument must be of type string. Received %s", describeArg(v))
 }
@@ -175,9 +175,9 @@ func describeArg(v any) string {
 	case string:
 		return fmt.Sprintf("type string ('%s')", x)
 	case float64:
-		return fmt.Sprintf("type number (%s)", toString(x))
+		return fmt.Sprintf("type number (%s)", js.String(x))
 	case bool:
-		return fmt.Sprintf("type boolean (%s)", toString(x))
+		return fmt.Sprintf("type boolean (%s)", js.String(x))
 	}
 	return "an instance of Object"
 }

@@ -121,9 +121,9 @@ func (r *ServerResponse) checkStatus(code any) error {
 		if math.IsNaN(n) {
 			n = 0
 		}
-		return &js.Error{Name: "RangeError", Message: "Invalid status code: " + toString(n)}
+		return &js.Error{Name: "RangeError", Message: "Invalid status code: " + js.String(n)}
 	}
-	return &js.Error{Name: "RangeError", Code: "ERR_HTTP_INVALID_STATUS_CODE", Message: "Invalid status code: " + toString(code)}
+	return &js.Error{Name: "RangeError", Code: "ERR_HTTP_INVALID_STATUS_CODE", Message: "Invalid status code: " + js.String(code)}
 }
 
 // checkMessage refuses a reason phrase that would break the head.
@@ -307,7 +307,7 @@ func (r *ServerResponse) writeHeadCall(code any, msg any, headers any) error {
 		if err := p.checkHeaderName(kv[0], "Header name"); err != nil {
 			return err
 		}
-		if err := p.checkHeaderValue(toString(kv[0]), kv[1], "header"); err != nil {
+		if err := p.checkHeaderValue(js.String(kv[0]), kv[1], "header"); err != nil {
 			return err
 		}
 	}
@@ -325,16 +325,16 @@ func (r *ServerResponse) writeHeadCall(code any, msg any, headers any) error {
 		// names of a raw array to the end).
 		for _, kv := range pairs {
 			if raw && p.Era == EraLatest {
-				r.headers.moveToEnd(toString(kv[0]), kv[1])
+				r.headers.moveToEnd(js.String(kv[0]), kv[1])
 			} else {
-				r.headers.set(toString(kv[0]), kv[1])
+				r.headers.set(js.String(kv[0]), kv[1])
 			}
 		}
 	default:
 		r.fast = r.fast[:0]
 		for _, kv := range pairs {
 			for _, v := range values(kv[1]) {
-				r.fast = append(r.fast, [2]string{toString(kv[0]), v})
+				r.fast = append(r.fast, [2]string{js.String(kv[0]), v})
 			}
 		}
 	}
@@ -369,7 +369,7 @@ func headerPairs(p *Profile, h any) ([][2]any, error) {
 		if len(x)%2 != 0 {
 			items := make([]string, len(x))
 			for i, e := range x {
-				items[i] = "'" + toString(e) + "'"
+				items[i] = "'" + js.String(e) + "'"
 			}
 			return nil, js.TypeError("ERR_INVALID_ARG_VALUE", "The argument 'headers' is invalid. Received [ %s ]", strings.Join(items, ", "))
 		}
@@ -633,7 +633,7 @@ func (r *ServerResponse) checkSettable(verb string, args []any) (string, error) 
 	if err := p.checkHeaderName(js.Arg(args, 0), "Header name"); err != nil {
 		return "", err
 	}
-	n := toString(js.Arg(args, 0))
+	n := js.String(js.Arg(args, 0))
 	return n, p.checkHeaderValue(n, js.Arg(args, 1), "header")
 }
 
@@ -740,7 +740,7 @@ func (r *ServerResponse) Call(name string, args []any) (any, error) {
 			if err := p.checkHeaderValue(k, obj[k], "trailer"); err != nil {
 				return nil, err
 			}
-			r.trailers = append(r.trailers, [2]string{k, toString(obj[k])})
+			r.trailers = append(r.trailers, [2]string{k, js.String(obj[k])})
 		}
 		return js.Undefined{}, nil
 	case "writeHead":
@@ -979,22 +979,6 @@ func earlyHints(h any) []byte {
 	}
 	sb.WriteString("\r\n")
 	return []byte(sb.String())
-}
-
-func toString(v any) string {
-	switch x := v.(type) {
-	case string:
-		return x
-	case float64:
-		return strconv.FormatFloat(x, 'f', -1, 64)
-	case bool:
-		return strconv.FormatBool(x)
-	case js.Undefined:
-		return "undefined"
-	case nil:
-		return "null"
-	}
-	return fmt.Sprint(v)
 }
 
 // httpDate is the Date header's value: now, in IMF-fixdate.

@@ -1035,18 +1035,7 @@ function opFinish(msg, done) {
     send({ op: 'trace', events: c.trace });
     return done();
   }
-  var replied = false;
-  var guard = null;
-  function reply(timedOut) {
-    if (replied) return;
-    replied = true;
-    if (guard) clearTimeout(guard);
-    if (timedOut) record(c, { o: 'harness', ev: 'finish-timeout' });
-    c.closed = true;
-    send({ op: 'trace', events: c.trace });
-    done();
-  }
-  guard = setTimeout(function () { reply(true); }, FINISH_GUARD_MS);
+  var reply = traceReply(c, done);
   try {
     c.server.close(function () {
       setImmediate(function () {
@@ -1062,23 +1051,30 @@ function opFinish(msg, done) {
   destroySockets(c);
 }
 
-// finishClients ends a client-side case: once every client request has
-// closed (the peer is done by now), sockets an agent keeps are destroyed,
-// two more turns let their events come, and the trace goes back. A request
-// that never closes ends the wait at the guard, recorded as finish-timeout.
-function finishClients(c, done) {
+// traceReply answers finish once: reply(false) when the case is quiet, or
+// reply(true) from the guard (FINISH_GUARD_MS, recorded as finish-timeout).
+function traceReply(c, done) {
   var replied = false;
-  var guard = null;
+  var guard = setTimeout(function () { reply(true); }, FINISH_GUARD_MS);
   function reply(timedOut) {
     if (replied) return;
     replied = true;
-    if (guard) clearTimeout(guard);
+    clearTimeout(guard);
     c.onQuiet = null;
     if (timedOut) record(c, { o: 'harness', ev: 'finish-timeout' });
     c.closed = true;
     send({ op: 'trace', events: c.trace });
     done();
   }
+  return reply;
+}
+
+// finishClients ends a client-side case: once every client request has
+// closed (the peer is done by now), sockets an agent keeps are destroyed,
+// two more turns let their events come, and the trace goes back. A request
+// that never closes ends the wait at the guard, recorded as finish-timeout.
+function finishClients(c, done) {
+  var reply = traceReply(c, done);
   function settle() {
     c.onQuiet = null;
     for (var i = 0; i < c.clients.length; i++) {
@@ -1091,7 +1087,6 @@ function finishClients(c, done) {
       setTimeout(function () { reply(false); }, 0);
     });
   }
-  guard = setTimeout(function () { reply(true); }, FINISH_GUARD_MS);
   if (clientsQuiet(c)) return settle();
   c.onQuiet = settle;
 }
