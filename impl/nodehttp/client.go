@@ -2,6 +2,7 @@ package nodehttp
 
 import (
 	"bytes"
+	"fmt"
 	"sort"
 	"strconv"
 	"strings"
@@ -114,6 +115,9 @@ func (m *Module) request(args []any, get bool) (any, error) {
 		r.agent = m.globalAgent()
 	}
 	r.keepAlive = r.agent.keepAlive
+	if err := m.checkRequestOptions(opts); err != nil {
+		return nil, err
+	}
 	if v, ok := opts["method"].(string); ok {
 		r.method = strings.ToUpper(v)
 	}
@@ -125,8 +129,11 @@ func (m *Module) request(args []any, get bool) (any, error) {
 	} else if v, ok := opts["host"].(string); ok {
 		r.host = v
 	}
-	if v, ok := opts["port"].(float64); ok {
+	switch v := opts["port"].(type) {
+	case float64:
 		r.port = int(v)
+	case string:
+		r.port, _ = strconv.Atoi(v)
 	}
 	if h, ok := opts["headers"].(map[string]any); ok {
 		names := make([]string, 0, len(h))
@@ -724,4 +731,74 @@ func (r *ClientRequest) Set(name string, v any) bool {
 	}
 	r.maxHeaders = int(n)
 	return true
+}
+
+// checkRequestOptions refuses what http.request throws on at once, with the
+// errors of each line (observed on 6, 14 and 20-26): a port out of range or
+// not a number, a method that is not a token, a path with characters that
+// must be escaped (a space, a control character, above U+00FF), and the
+// header names and values setHeader would refuse.
+func (m *Module) checkRequestOptions(opts map[string]any) error {
+	p := m.Profile
+	if port, ok := opts["port"]; ok {
+		if err := checkPort(p, port); err != nil {
+			return err
+		}
+	}
+	if method, ok := opts["method"].(string); ok && !isToken(method) {
+		if p.Era == EraV6 {
+			return &js.Error{Name: "TypeError", Message: "Method must be a valid HTTP token"}
+		}
+		return js.TypeError("ERR_INVALID_HTTP_TOKEN", "Method must be a valid HTTP token [%s]", quoteJS(method))
+	}
+	if path, ok := opts["path"].(string); ok {
+		for _, c := range path {
+			if c < 0x21 || c > 0xff {
+				if p.Era == EraV6 {
+					return &js.Error{Name: "TypeError", Message: "Request path contains unescaped characters"}
+				}
+				return js.TypeError("ERR_UNESCAPED_CHARACTERS", "Request path contains unescaped characters")
+			}
+		}
+	}
+	if h, ok := opts["headers"].(map[string]any); ok {
+		for name, v := range h {
+			if err := p.checkHeaderName(name, "Header name"); err != nil {
+				return err
+			}
+			if err := p.checkHeaderValue(name, v, "header"); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// checkPort: an integer 0-65535, or a string of one.
+func checkPort(p *Profile, port any) error {
+	ok := false
+	switch v := port.(type) {
+	case float64:
+		ok = v == float64(int(v)) && v >= 0 && v < 65536
+	case string:
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		ok = err == nil && n >= 0 && n < 65536
+	case js.Undefined, nil:
+		ok = true
+	}
+	if ok {
+		return nil
+	}
+	shown := js.String(port)
+	switch p.Era {
+	case EraV6:
+		return &js.Error{Name: "RangeError", Message: fmt.Sprintf("\"port\" option should be >= 0 and < 65536: %s", shown)}
+	case EraV14:
+		return &js.Error{Name: "RangeError", Code: "ERR_SOCKET_BAD_PORT", Message: fmt.Sprintf("Port should be >= 0 and < 65536. Received %s.", shown)}
+	}
+	received := fmt.Sprintf("type number (%s)", shown)
+	if s, isString := port.(string); isString {
+		received = fmt.Sprintf("type string ('%s')", s)
+	}
+	return &js.Error{Name: "RangeError", Code: "ERR_SOCKET_BAD_PORT", Message: "Port should be >= 0 and < 65536. Received " + received + "."}
 }
