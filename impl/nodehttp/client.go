@@ -3,6 +3,7 @@ package nodehttp
 import (
 	"bytes"
 	"fmt"
+	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -100,9 +101,26 @@ func (h clientHeader) lines() []string {
 
 // request is http.request(options[, callback]) and http.get.
 func (m *Module) request(args []any, get bool) (any, error) {
+	// http.request(options[, cb]), (url[, cb]) or (url, options[, cb]):
+	// a URL string's parts, then the options over them.
 	opts, ok := js.Arg(args, 0).(map[string]any)
+	if u, isURL := js.Arg(args, 0).(string); isURL {
+		parsed, err := urlOptions(u)
+		if err != nil {
+			return nil, err
+		}
+		opts, ok = parsed, true
+		if more, isOpts := js.Arg(args, 1).(map[string]any); isOpts {
+			for k, v := range more {
+				opts[k] = v
+			}
+			args = append([]any{opts}, args[2:]...)
+		} else {
+			args = append([]any{opts}, args[1:]...)
+		}
+	}
 	if !ok {
-		return nil, js.TypeError("ERR_INVALID_ARG_TYPE", "ref implements http.request(options) with an options object only")
+		return nil, js.TypeError("ERR_INVALID_ARG_TYPE", "ref implements http.request with an options object or a URL string only")
 	}
 	r := &ClientRequest{loop: m.Loop, profile: m.Profile, mod: m, options: opts, method: "GET", path: "/", host: "localhost", port: 80}
 	switch a := opts["agent"].(type) {
@@ -801,4 +819,19 @@ func checkPort(p *Profile, port any) error {
 		received = fmt.Sprintf("type string ('%s')", s)
 	}
 	return &js.Error{Name: "RangeError", Code: "ERR_SOCKET_BAD_PORT", Message: "Port should be >= 0 and < 65536. Received " + received + "."}
+}
+
+// urlOptions turns a URL string into request options: hostname, port, and
+// the path with its query.
+func urlOptions(s string) (map[string]any, error) {
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" {
+		return nil, js.TypeError("ERR_INVALID_URL", "Invalid URL")
+	}
+	opts := map[string]any{"hostname": u.Hostname(), "path": u.RequestURI()}
+	if p := u.Port(); p != "" {
+		n, _ := strconv.Atoi(p)
+		opts["port"] = float64(n)
+	}
+	return opts, nil
 }

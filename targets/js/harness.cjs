@@ -508,6 +508,10 @@ function decode(c, scope, v, label) {
         return b.v;
       }
       if (k === '$number') return Number(x);
+      if (k === '$peerURL') {
+        if (!c.peer) throw stepError('{$peerURL: ...} needs a client-side case (wire.peer)');
+        return 'http://127.0.0.1:' + c.peer.port + String(x);
+      }
       if (k === '$peer') {
         if (x !== 'port' || !c.peer) throw stepError('{$peer: ' + JSON.stringify(x) + '} needs a client-side case (wire.peer)');
         return c.peer.port;

@@ -674,6 +674,12 @@ func (s *session) decode(v any) (any, error) {
 			raw, err := fixtures.Unescape(b)
 			return js.Buffer(raw), err
 		}
+		if v, ok := x["$peerURL"]; ok && len(x) == 1 {
+			if s.env.PeerPort == 0 {
+				return nil, fmt.Errorf("{$peerURL: %v} needs a client-side case (wire.peer)", v)
+			}
+			return "http://127.0.0.1:" + strconv.Itoa(s.env.PeerPort) + js.String(v), nil
+		}
 		if v, ok := x["$peer"]; ok && len(x) == 1 {
 			if v != "port" || s.env.PeerPort == 0 {
 				return nil, fmt.Errorf("{$peer: %v} needs a client-side case (wire.peer)", v)
