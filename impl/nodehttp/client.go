@@ -178,6 +178,9 @@ func (m *Module) request(args []any, get bool) (any, error) {
 	if cb, ok := js.Arg(args, 1).(js.Callback); ok {
 		r.Once("response", js.Listener(cb))
 	}
+	if t, ok := opts["timeout"].(float64); ok && t > 0 {
+		r.timeoutMs = t // the socket's idle timeout once it is assigned
+	}
 	r.pool = r.agent.getName(map[string]any{"host": r.host, "port": float64(r.port)})
 	if s := r.agent.take(r.pool); s != nil {
 		r.sock, r.reused = s, true
@@ -324,7 +327,14 @@ func (r *ClientRequest) end(data []byte) {
 // write is request.write(chunk): buffered until the request goes out.
 func (r *ClientRequest) write(data []byte) bool {
 	if r.ended {
-		return false
+		// write after end: the error comes on the next tick; write answers
+		// true on 6 and 14, false later (observed).
+		err := &js.Error{Name: "Error", Code: "ERR_STREAM_WRITE_AFTER_END", Message: "write after end"}
+		if r.profile.Era == EraV6 {
+			err.Code = ""
+		}
+		r.loop.NextTick(func() { r.Emit("error", err) })
+		return r.profile.Era != EraLatest
 	}
 	r.wrote = true
 	if r.headerSent {
@@ -611,6 +621,15 @@ func (r *ClientRequest) Call(name string, args []any) (any, error) {
 	case "write":
 		return r.write(js.Bytes(js.Arg(args, 0))), nil
 	case "setHeader":
+		if r.headerSent {
+			return nil, r.profile.headersSentError("set")
+		}
+		if err := r.profile.checkHeaderName(js.Arg(args, 0), "Header name"); err != nil {
+			return nil, err
+		}
+		if err := r.profile.checkHeaderValue(js.String(js.Arg(args, 0)), js.Arg(args, 1), "header"); err != nil {
+			return nil, err
+		}
 		r.setHeader(js.String(js.Arg(args, 0)), headerArg(js.Arg(args, 1)))
 		if r.profile.Era == EraLatest {
 			return r, nil // returns the request since Node 18 (observed)
