@@ -50,6 +50,8 @@ type ClientRequest struct {
 	flushAsked bool    // flushHeaders before the socket came
 	timeoutMs  float64 // setTimeout before the socket was assigned
 	maxHeaders int     // request.maxHeadersCount; 0 = unset (null)
+	corked     int     // cork() calls not yet undone
+	corkBuf    []byte  // body bytes written while corked
 	ended      bool
 	headerSent bool
 	finished   bool
@@ -309,6 +311,7 @@ func (r *ClientRequest) end(data []byte) {
 	if r.ended {
 		return
 	}
+	r.uncorkAll() // end() sends what cork held
 	r.ended = true
 	if r.headerSent {
 		// The head went out (flushHeaders): the last data and the end of
@@ -337,6 +340,10 @@ func (r *ClientRequest) write(data []byte) bool {
 		return r.profile.Era != EraLatest
 	}
 	r.wrote = true
+	if r.corked > 0 {
+		r.corkBuf = append(r.corkBuf, data...) // one chunk at the last uncork
+		return true
+	}
 	if r.headerSent {
 		r.sendBody([][]byte{data}, false)
 		return true
@@ -651,6 +658,18 @@ func (r *ClientRequest) Call(name string, args []any) (any, error) {
 		r.destroyed = true
 		r.sock.Destroy(nil)
 		return r, nil
+	case "cork":
+		r.corked++
+		return js.Undefined{}, nil
+	case "uncork":
+		// The last uncork sends the writes made while corked as one chunk
+		// (Node 22-26; Node 20 frames each write: recorded).
+		if r.corked > 0 {
+			if r.corked--; r.corked == 0 {
+				r.uncorkAll()
+			}
+		}
+		return js.Undefined{}, nil
 	case "setNoDelay", "setSocketKeepAlive":
 		return js.Undefined{}, nil // socket options: nothing a trace can see on loopback
 	case "abort":
@@ -853,4 +872,20 @@ func urlOptions(s string) (map[string]any, error) {
 		opts["port"] = float64(n)
 	}
 	return opts, nil
+}
+
+// uncorkAll hands the writes made while corked on as one piece: one chunk
+// once the head is out, one body part before.
+func (r *ClientRequest) uncorkAll() {
+	r.corked = 0
+	if len(r.corkBuf) == 0 {
+		return
+	}
+	data := r.corkBuf
+	r.corkBuf = nil
+	if r.headerSent {
+		r.sendBody([][]byte{data}, false)
+	} else {
+		r.body = append(r.body, data)
+	}
 }
