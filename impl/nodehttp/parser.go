@@ -579,6 +579,11 @@ func (p *parser) lineStart(c byte) int {
 		return 1
 	case ' ', '\t':
 		switch {
+		case p.trailers && len(p.rawTrailers) == 0:
+			// A blank first trailer line has nothing to continue: every
+			// release says invalid token, lenient or not (observed,
+			// trailer-fold-first; found by FuzzParser, where ref crashed).
+			return p.fail("HPE_INVALID_HEADER_TOKEN", "Invalid header token")
 		case p.strict() && first && !p.trailers:
 			return p.fail("HPE_UNEXPECTED_SPACE", "Unexpected space after start line")
 		case p.strict():
