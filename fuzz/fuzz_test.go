@@ -106,10 +106,15 @@ func TestSignature(t *testing.T) {
 		t.Fatalf("a trace disagrees with itself: %s", s)
 	}
 	s := Signature(a, b)
-	for _, want := range []string{"lanes server", `HPE_X "Parse Error: x"`, `HPE_Y "Parse Error: y"`, "status ref none"} {
+	for _, want := range []string{"lanes server", "ref event clientError (HPE_X)", "target event clientError (HPE_Y)", "status ref none"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("signature %q lacks %q", s, want)
 		}
+	}
+	// One code, two reasons: the messages tell them apart.
+	c := &trace.Trace{Events: []trace.Entry{clientError("HPE_X", "Parse Error: other")}, Wire: &trace.Wire{End: "eof"}}
+	if s := Signature(a, c); !strings.Contains(s, `HPE_X "Parse Error: x"`) || !strings.Contains(s, `HPE_X "Parse Error: other"`) {
+		t.Errorf("same code, other message: %s", s)
 	}
 	// The request's number is not part of it.
 	r1 := &trace.Trace{Events: []trace.Entry{{O: "req1", Read: "method", Value: "GET", HasValue: true}}}

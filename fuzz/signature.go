@@ -21,9 +21,11 @@ import (
 //     the request's number dropped, so the bug is the same in the second
 //     pipelined request as in the first;
 //   - the first differing entry of the first differing lane (the server's
-//     first, see laneOrder), on each
-//     side: its kind (event, read, call, missing) and name, and the error
-//     code and message it carries, not the values read (those vary with the input);
+//     first, see laneOrder), on each side: its kind (event, read, call,
+//     missing) and name, and the error code it carries (and the message
+//     when the codes agree), not the values read (those vary with the
+//     input), nor its place in the lane (the same bug in the second
+//     pipelined request is the same bug);
 //   - the status line of the first response each side sent.
 //
 // It is "" when the traces agree (oracle.Compare passes).
@@ -48,7 +50,7 @@ func Signature(exp, act *trace.Trace) string {
 		}
 		kinds[laneKind(name)] = true
 		if first == "" {
-			first = fmt.Sprintf("%s[%d] ref %s, target %s", laneKind(name), i, entryKind(le[name], i), entryKind(la[name], i))
+			first = fmt.Sprintf("%s: ref %s, target %s", laneKind(name), entryKind(le[name], i, la[name]), entryKind(la[name], i, le[name]))
 		}
 	}
 	if len(kinds) == 0 {
@@ -86,8 +88,12 @@ func laneKind(name string) string {
 	return strings.TrimRight(name, "0123456789")
 }
 
-// entryKind is the kind, the name and the error code of lane[i], or "none".
-func entryKind(lane []trace.Entry, i int) string {
+// entryKind is the kind, the name and the error code of lane[i], or
+// "none". The error's message is added when the other side's entry has the
+// same code: then the message is the difference (HPE_INVALID_HEADER_TOKEN
+// for a name or for a value); when the codes differ, it would only split
+// one finding into several.
+func entryKind(lane []trace.Entry, i int, other []trace.Entry) string {
 	if i >= len(lane) {
 		return "none"
 	}
@@ -106,28 +112,33 @@ func entryKind(lane []trace.Entry, i int) string {
 			s += " threw"
 		}
 	}
-	if code := errorCode(e); code != "" {
-		s += " (" + code + ")"
+	code, msg := errorOf(e)
+	if code != "" || msg != "" {
+		if i < len(other) {
+			if oc, om := errorOf(other[i]); oc == code && om != msg {
+				code += fmt.Sprintf(" %q", msg)
+			}
+		}
+		s += " (" + strings.TrimSpace(code) + ")"
 	}
 	return s
 }
 
-// errorCode is the code and message of the first error among an entry's
-// arguments or its throw: the message tells apart the reasons one code
-// covers (HPE_INVALID_HEADER_TOKEN for a name or for a value).
-func errorCode(e trace.Entry) string {
+// errorOf is the code and message of the first error among an entry's
+// arguments or its throw.
+func errorOf(e trace.Entry) (code, msg string) {
 	for _, v := range append(slices.Clone(e.Args), e.Threw) {
 		m, ok := v.(map[string]any)
 		if !ok {
 			continue
 		}
 		if er, ok := m["$error"].(map[string]any); ok {
-			code, _ := er["code"].(string)
-			msg, _ := er["message"].(string)
-			return strings.TrimSpace(fmt.Sprintf("%s %q", code, msg))
+			code, _ = er["code"].(string)
+			msg, _ = er["message"].(string)
+			return code, msg
 		}
 	}
-	return ""
+	return "", ""
 }
 
 // statusOf is the first line of the response, if it is a status line.
