@@ -4,6 +4,10 @@
 // fixtures with a summary.
 //
 //	go run ./cmd/nodespec-fuzz -target node20 [-duration 10m] [-seed 1] [-inputs N] [-out dir]
+//	go run ./cmd/nodespec-fuzz -target node20 -replay 'GET / HTTP/1.1\r\n\r\n'
+//
+// -replay runs one input (in the fixtures' escape language) on both sides
+// and prints its signature and the diff, for triage.
 //
 // Disagreements the fixtures already record as the target's divergences
 // are filtered (fuzz.Known). The run is reproducible: input i depends only
@@ -20,6 +24,7 @@ import (
 
 	"github.com/nodespec/nodespec/fixtures"
 	"github.com/nodespec/nodespec/fuzz"
+	"github.com/nodespec/nodespec/oracle"
 	"github.com/nodespec/nodespec/targets/registry"
 )
 
@@ -29,11 +34,19 @@ func main() {
 	seed := flag.Uint64("seed", 1, "the seed of the inputs")
 	inputs := flag.Int("inputs", 0, "stop after this many inputs (0: no limit)")
 	budget := flag.Int("budget", 300, "runs one minimisation may make")
+	replay := flag.String("replay", "", "run this one input (escaped as in fixtures) and print the signature and diff")
 	out := flag.String("out", "", "where to write summary.md and the drafts (default reports/out/fuzz/<target>)")
 	flag.Parse()
 	if *name == "" || *name == "ref" || (*duration == 0 && *inputs == 0) {
 		fmt.Fprintln(os.Stderr, "usage: nodespec-fuzz -target <runtime> [-duration 10m] [-seed N] [-inputs N] [-out dir]")
 		os.Exit(2)
+	}
+	if *replay != "" {
+		if err := replayOne(*name, *replay); err != nil {
+			fmt.Fprintln(os.Stderr, "nodespec-fuzz:", err)
+			os.Exit(1)
+		}
+		return
 	}
 	if *out == "" {
 		*out = filepath.Join("reports", "out", "fuzz", *name)
@@ -80,5 +93,31 @@ func run(name, out string, cfg fuzz.Config) error {
 	fmt.Fprintf(os.Stderr, "%d inputs in %s (%.1f/s): %d agreed, %d signatures found, %d filtered as recorded, %d errors; %s\n",
 		rep.Inputs, rep.Elapsed.Round(time.Second), float64(rep.Inputs)/rep.Elapsed.Seconds(), rep.Agreed,
 		len(rep.Findings), len(rep.Known), len(rep.Errors), filepath.Join(out, "summary.md"))
+	return nil
+}
+
+func replayOne(name, escaped string) error {
+	input, err := fixtures.Unescape(escaped)
+	if err != nil {
+		return err
+	}
+	profiles, err := registry.ProfilesOf(name)
+	if err != nil {
+		return err
+	}
+	t, err := registry.Open(name)
+	if err != nil {
+		return err
+	}
+	defer t.Close()
+	o := fuzz.NewRunner(t, profiles[0]).Run(input)
+	if o.Err != nil {
+		return o.Err
+	}
+	if o.Signature == "" {
+		fmt.Printf("ref (%s) and %s agree\n", profiles[0], name)
+		return nil
+	}
+	fmt.Printf("signature: %s\n%s\n", o.Signature, oracle.TraceDiff(o.Expected, o.Actual))
 	return nil
 }

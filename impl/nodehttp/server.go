@@ -437,9 +437,22 @@ func keepAlive(h *Head) bool {
 		}
 	}
 	if h.persistentByDefault() {
-		return !strings.Contains(conn, "close")
+		return !hasToken(conn, "close")
 	}
-	return strings.Contains(conn, "keep-alive")
+	return hasToken(conn, "keep-alive")
+}
+
+// hasToken reports whether a comma-separated header value (lower case)
+// lists token whole: every release reads "Connection: closeE" or "xclose"
+// as neither close nor keep-alive (observed, conn-token-*; found by
+// nodespec-fuzz).
+func hasToken(list, token string) bool {
+	for _, t := range strings.Split(list, ",") {
+		if strings.Trim(t, " \t") == token {
+			return true
+		}
+	}
+	return false
 }
 
 func hasHeader(raw []string, name string) bool {
