@@ -432,7 +432,7 @@ func (x *exchange) afterResponse() {
 func keepAlive(h *Head) bool {
 	conn := ""
 	for i := 0; i+1 < len(h.Raw); i += 2 {
-		if strings.EqualFold(h.Raw[i], "connection") {
+		if framingName(h.Raw[i]) == "connection" {
 			conn = strings.ToLower(h.Raw[i+1])
 		}
 	}
