@@ -84,6 +84,7 @@ const (
 	sMinor
 	sVersionEnd
 	sReqLineLF
+	sPreface   // latest: the rest of the HTTP/2 preface after a PRI request line
 	sLineStart // start of a header (or trailer) line
 	sName
 	sValueStart
@@ -140,6 +141,7 @@ type parser struct {
 	left                 int64
 	chunkSize            uint64
 	chunkDigits          int
+	prefaceAt            int // bytes of h2PrefaceRest matched
 	rawTrailers          []string
 	stopped              bool // the server refused the request and reads no more
 	// after the message: hand the connection over, or drop the rest of the chunk
@@ -291,6 +293,20 @@ func (p *parser) step(b []byte, i int) int {
 		if p.strict() && !slices.Contains([]int{9, 10, 11, 20}, p.major*10+p.minor) {
 			return p.fail("HPE_INVALID_VERSION", "Invalid HTTP version")
 		}
+		if p.era == EraLatest && string(p.method) == "PRI" {
+			p.state, p.prefaceAt = sPreface, 0
+		}
+		return 1
+	case sPreface:
+		// Node 20+ take nothing after a PRI request line's version but
+		// the rest of the HTTP/2 preface, byte for byte, whatever the
+		// target and version (observed, rl-pri-*; found by nodespec-fuzz).
+		if c != h2PrefaceRest[p.prefaceAt] {
+			return p.fail("HPE_INVALID_VERSION", "Expected HTTP/2 Connection Preface")
+		}
+		if p.prefaceAt++; p.prefaceAt == len(h2PrefaceRest) {
+			return p.fail("HPE_PAUSED_H2_UPGRADE", "Pause on PRI/Upgrade")
+		}
 		return 1
 	case sVersionEnd:
 		switch {
@@ -394,6 +410,10 @@ func (p *parser) step(b []byte, i int) int {
 	}
 	return p.fail("HPE_INTERNAL", "parser in a bad state")
 }
+
+// h2PrefaceRest is what follows "PRI * HTTP/2.0" in the HTTP/2 connection
+// preface.
+const h2PrefaceRest = "\r\n\r\nSM\r\n\r\n"
 
 var rtspMethods = []string{"ANNOUNCE", "DESCRIBE", "FLUSH", "GET_PARAMETER", "PAUSE", "PLAY", "PLAY_NOTIFY",
 	"RECORD", "REDIRECT", "SETUP", "SET_PARAMETER", "TEARDOWN"}
