@@ -154,11 +154,13 @@ func newParser(era Era, methods []string, maxHead int, h parserHandler) *parser 
 	if era == EraLatest {
 		// The HTTP/2 preface method is recognised, then refused (endHead).
 		known = append(slices.Clip(methods), "PRI")
-		// Node 20+ also match the RTSP method names while reading a method
-		// (observed: "FOO" fails at its second byte, as FLUSH begins with
-		// F). What a complete RTSP method does is not pinned here; ref
-		// refuses it where its name ends.
-		prefixes = append(slices.Clip(known), rtspMethods...)
+		// Node 20+ also take the RTSP method names (observed: "FOO" fails
+		// at its second byte, as FLUSH begins with F): an RTSP method goes
+		// on to its target, and is refused only if its protocol is HTTP
+		// (version1); with RTSP/1.0 or no version at all the request is
+		// served (observed, method-rtsp-*; found by nodespec-fuzz).
+		known = append(known, rtspMethods...)
+		prefixes = known
 	}
 	return &parser{era: era, methods: known, prefixes: prefixes, maxHead: maxHead, h: h}
 }
@@ -558,6 +560,9 @@ func (p *parser) urlDone() bool {
 func (p *parser) version1(c byte) int {
 	p.version = append(p.version, c)
 	v := string(p.version)
+	if v == "HTTP" && p.era == EraLatest && slices.Contains(rtspMethods, string(p.method)) {
+		return p.fail("HPE_INVALID_CONSTANT", "Invalid method for HTTP/x.x request")
+	}
 	names := []string{"HTTP/"}
 	switch p.era {
 	case EraV14:
