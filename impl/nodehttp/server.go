@@ -234,8 +234,11 @@ func (c *connection) onHead(h *Head) error {
 		// requireHostHeader (latest, http/createServer): the server answers
 		// 400 itself; no 'clientError' is emitted, even with a listener.
 		c.refused = true
-		c.sock.Write([]byte("HTTP/1.1 400 Bad Request\r\nConnection: close\r\nDate: "+httpDate()+
-			"\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"), nil)
+		body := "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n"
+		if h.Method == "HEAD" {
+			body = "\r\n" // the answer to a HEAD has no body, nor its framing (observed, host-missing-head)
+		}
+		c.sock.Write([]byte("HTTP/1.1 400 Bad Request\r\nConnection: close\r\nDate: "+httpDate()+"\r\n"+body), nil)
 		c.sock.End()
 		return errRefused
 	}
