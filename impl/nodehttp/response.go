@@ -41,6 +41,7 @@ type ServerResponse struct {
 	declaredLen int // a Content-Length the program set (-1: none)
 	bodyLen     int // body bytes written so far
 	finished    bool
+	endedDead   bool // end() came after the socket was destroyed: the response never went out
 	// committed: writeHead fixed the head, so its length is unknown even if
 	// end() brings the whole body (Node serialises the head at writeHead).
 	committed bool
@@ -485,7 +486,7 @@ func (r *ServerResponse) end(b []byte) error {
 		}
 	}
 	if r.exchange.sock.Destroyed() {
-		r.finished = true
+		r.finished, r.endedDead = true, true
 		return nil // nothing can be written: no 'finish' (observed)
 	}
 	out := r.takeHead(len(b))
