@@ -321,6 +321,12 @@ func (p *parser) step(b []byte, i int) int {
 		}
 		return 1
 	case sReqLineLF:
+		if c != '\n' && p.major == 0 && p.era != EraV6 {
+			// The CR ended a target with no version: it is the target's
+			// line end that fails (observed on Node 14-26, rl-url-cr-no-lf;
+			// found by nodespec-fuzz).
+			return p.fail("HPE_INVALID_URL", "Expected CRLF")
+		}
 		if c != '\n' {
 			return p.fail(p.by("HPE_LF_EXPECTED", "HPE_INVALID_VERSION", "HPE_STRICT"), "Expected CRLF after version")
 		}
