@@ -304,11 +304,13 @@ func (c *connection) onHead(h *Head) error {
 
 // dispatch emits a request: 'request', or for an Expect header
 // 'checkContinue' / 'checkExpectation' or the default 100 / 417
-// (http/Server/event.checkContinue, event.checkExpectation). HTTP/1.0
-// requests' expectations are ignored (observed on every release).
+// (http/Server/event.checkContinue, event.checkExpectation). Only an
+// HTTP/1.1 request's expectation counts: 1.0, 1.2 and 2.0 are served as if
+// it were absent (observed on every release, expect-continue-http-*; 1.2
+// found by nodespec-fuzz on node14).
 func (s *Server) dispatch(x *exchange) {
 	expect, has := headerValue(x.req.head.Raw, "expect")
-	if !has || !x.req.head.persistentByDefault() {
+	if !has || x.req.head.Major != 1 || x.req.head.Minor != 1 {
 		s.Emit("request", x.req, x.res)
 		return
 	}
