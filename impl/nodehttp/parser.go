@@ -751,6 +751,11 @@ func (p *parser) contentLength(v string) int {
 		}
 		return p.fail("HPE_INVALID_CONTENT_LENGTH", "Empty Content-Length")
 	}
+	if p.era == EraV6 {
+		// Node 6 keeps the value's trailing spaces, and reads the number
+		// before them (observed, cl-trailing-space; found by nodespec-fuzz).
+		v = strings.TrimRight(v, " ")
+	}
 	var n int64
 	for i := 0; i < len(v); i++ {
 		c := v[i]
