@@ -340,11 +340,22 @@ func (p *parser) step(b []byte, i int) int {
 		if c == ' ' || c == '\t' {
 			return 1
 		}
+		if c == '\n' && p.strict() {
+			// A bare LF where the value is still empty: Node 20+ refuse
+			// it as a value byte, not as a missing CR (observed,
+			// hd-empty-value-*; found by nodespec-fuzz).
+			return p.fail("HPE_INVALID_HEADER_TOKEN", "Invalid header value char")
+		}
 		p.state = sValue
 		return p.value1(c)
 	case sValue:
 		return p.value1(c)
 	case sValueLF:
+		if c != '\n' && p.strict() && len(p.value) == 0 {
+			// The CR of an empty value is checked as a line end of its
+			// own (observed, hd-empty-value-*; found by nodespec-fuzz).
+			return p.fail("HPE_STRICT", "Expected LF after CR")
+		}
 		if c != '\n' {
 			return p.fail("HPE_LF_EXPECTED", "Missing expected LF after header value")
 		}
@@ -631,6 +642,10 @@ func (p *parser) lineStart(c byte) int {
 			return p.fail("HPE_INVALID_HEADER_TOKEN", "Invalid header token")
 		case p.strict() && first && !p.trailers:
 			return p.fail("HPE_UNEXPECTED_SPACE", "Unexpected space after start line")
+		case p.strict() && !p.trailers && len(p.raw) > 0 && p.raw[len(p.raw)-1] == "":
+			// Folding onto an empty value (observed, hd-empty-value-fold;
+			// found by nodespec-fuzz).
+			return p.fail("HPE_INVALID_HEADER_TOKEN", "Invalid header value char")
 		case p.strict():
 			return p.fail("HPE_INVALID_HEADER_TOKEN", "Unexpected whitespace after header value")
 		case first && !p.trailers:
