@@ -65,7 +65,9 @@ func newBrowser(t *testing.T) *browser {
 	b := &browser{t: t, start: time.Now()}
 	exe := chromium(t)
 	dir := t.TempDir() // made before the browser starts, so removed after it stopped
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	// The recorded page's full screenshot, every divergence open, grows
+	// with the suite (about 65 s on the 2-core machine at 567 cases).
+	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
 	t.Cleanup(cancel)
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(exe),
