@@ -10,6 +10,9 @@ SEED    ?=
 OUT     ?= reports/out/$(TARGET)
 GO      ?= go
 RACE    ?=
+# DURATION: how long `make fuzz` generates inputs (default 10m) and how long
+# `make fuzz-go` fuzzes each entry point (default 1m).
+DURATION ?=
 # The matrix runs with a fixed seed, so a recorded failure (its random split
 # points, its SEED= hint) reads the same from one run to the next.
 MATRIX_SEED ?= 1
@@ -24,7 +27,7 @@ GINKGO_ARGS = $(SUITE_FLAGS) -ginkgo.junit-report=$(abspath $(OUT))/junit.xml \
               $(if $(LABELS),-ginkgo.label-filter='$(LABELS)') \
               $(if $(SEED),-ginkgo.seed=$(SEED))
 
-.PHONY: help test unit conformance gated gate baseline matrix docs coverage targets lint bench sections browser probe
+.PHONY: help test unit conformance gated gate baseline matrix docs coverage targets lint bench sections browser probe fuzz fuzz-go
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -95,12 +98,25 @@ lint: ## check every fixture, gofmt, go vet, and that generated files (section i
 	@test -z "$$(gofmt -l .)" || { echo "gofmt needed:"; gofmt -l .; exit 1; }
 	$(GO) vet ./...
 
-bench: ## Go benchmarks, incl. the cost of one case on ref and node20 (speed is measured here, never in timed tests)
+bench: ## Go benchmarks, incl. the cost of one case on ref and node20 and the fuzz loop's inputs/s (speed is measured here, never in timed tests)
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
 probe: ## run draft or fixture files (CASES=...) on real runtimes (TARGETS=a,b) and ref; EMIT=<dir> writes drafts as fixtures
 	@test -n "$(CASES)" || { echo "make probe needs CASES='file.yaml ...'"; exit 2; }
 	$(GO) run ./cmd/nodespec-probe -ref $(if $(TARGETS),-targets $(TARGETS)) $(if $(EMIT),-emit $(EMIT)) $(CASES)
+
+fuzz: ## differential fuzzing of TARGET (a runtime) against ref [DURATION=10m SEED=1]; minimised findings as draft fixtures + summary.md under reports/out/fuzz/TARGET
+	@test "$(TARGET)" != ref || { echo "make fuzz compares a runtime with ref: give TARGET=node20 (or node6, node14 ...)"; exit 2; }
+	$(GO) run ./cmd/nodespec-fuzz -target $(TARGET) -duration $(or $(DURATION),10m) -seed $(or $(SEED),1)
+
+# The Go fuzz targets, package:function. Their seed corpora run in `make
+# unit` like any test; only this target fuzzes (one at a time: -fuzz takes
+# one function per run).
+FUZZ_GO := ./impl/nodehttp:FuzzParser ./fixtures:FuzzParse ./targets/harness:FuzzDecodeAnswer
+
+fuzz-go: ## Go native fuzzing of the request parser, the fixture loader and the harness decoder, DURATION each (default 1m); a crash is kept in the package's testdata/fuzz
+	@for e in $(FUZZ_GO); do pkg=$${e%%:*}; fn=$${e##*:}; echo "== $$fn ($$pkg), $(or $(DURATION),1m)"; \
+	  $(GO) test -run '^$$' -fuzz "^$$fn$$" -fuzztime $(or $(DURATION),1m) $$pkg || exit 1; done
 
 sections: ## regenerate fixtures/sections/index.yaml from ../shared/docs
 	$(GO) run ./cmd/nodespec-sections

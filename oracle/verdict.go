@@ -325,3 +325,8 @@ func versionLess(a, b string) bool {
 	}
 	return false
 }
+
+// DivergenceFor is the divergence a case records for a target (the first
+// whose targets select it), nil when it records none. The fuzzer uses it to
+// tell recorded behaviour from findings.
+func DivergenceFor(c *fixtures.Case, t Target) *fixtures.Divergence { return divergenceFor(c, t) }

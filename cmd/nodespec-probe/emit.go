@@ -4,13 +4,12 @@ import (
 	"bytes"
 	"fmt"
 	"maps"
-	"math"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/nodespec/nodespec/fixtures"
 	"github.com/nodespec/nodespec/oracle"
+	"github.com/nodespec/nodespec/oracle/render"
 	"github.com/nodespec/nodespec/oracle/trace"
 )
 
@@ -79,7 +78,7 @@ func emitFixture(c *fixtures.Case, text []byte, results []result) ([]byte, error
 		} else {
 			fmt.Fprintf(&sb, "  - profiles: [%s]\n   ", strings.Join(b.profiles, ", "))
 		}
-		writeExpectation(&sb, b.r.trace, quietLane(c), c.ClientSide())
+		render.Expectation(&sb, b.r.trace, quietLane(c), c.ClientSide())
 	}
 	if slices.Contains(c.Profiles, "latest") {
 		latest := byTarget["node20"]
@@ -114,8 +113,8 @@ func emitFixture(c *fixtures.Case, text []byte, results []result) ([]byte, error
 			sb.WriteString("divergences:\n")
 		}
 		for _, d := range alike {
-			fmt.Fprintf(&sb, "  - targets: [%s]\n    note: %s\n   ", strings.Join(d.targets, ", "), quote(divergenceNote(d.targets, d.r.trace, latest.trace)))
-			writeExpectation(&sb, withEmptyLanes(d.r.trace, latest.trace), quietLane(c), c.ClientSide())
+			fmt.Fprintf(&sb, "  - targets: [%s]\n    note: %s\n   ", strings.Join(d.targets, ", "), render.Quote(divergenceNote(d.targets, d.r.trace, latest.trace)))
+			render.Expectation(&sb, withEmptyLanes(d.r.trace, latest.trace), quietLane(c), c.ClientSide())
 		}
 	}
 	out := append(bytes.TrimRight(text, "\n"), '\n')
@@ -140,160 +139,10 @@ func withEmptyLanes(got, want *trace.Trace) *trace.Trace {
 	out.Events = slices.Clone(got.Events)
 	for name := range oracle.Lanes(want) {
 		if _, ok := have[name]; !ok {
-			out.Events = append(out.Events, trace.Entry{O: name, Ev: emptyLane})
+			out.Events = append(out.Events, trace.Entry{O: name, Ev: render.EmptyLane})
 		}
 	}
 	return &out
-}
-
-// emptyLane marks a lane to be written as `name: []`.
-const emptyLane = "\x00empty"
-
-// writeExpectation writes ` trace:` and ` response:` of one block; the
-// caller has written the "  -" (or "  - profiles: …\n   ") before it.
-func writeExpectation(sb *strings.Builder, tr *trace.Trace, quiet string, client bool) {
-	lanes := oracle.Lanes(tr)
-	sb.WriteString(" trace:\n")
-	if len(lanes) == 0 {
-		// Nothing happened on any object: say so of the object the
-		// program acts on.
-		sb.WriteString("      " + quiet + ": []\n")
-	}
-	for _, name := range slices.Sorted(maps.Keys(lanes)) {
-		if name == "harness" {
-			continue
-		}
-		if len(lanes[name]) == 1 && lanes[name][0].Ev == emptyLane {
-			fmt.Fprintf(sb, "      %s: []\n", name)
-			continue
-		}
-		fmt.Fprintf(sb, "      %s:\n", name)
-		for _, e := range lanes[name] {
-			writeEntry(sb, e)
-		}
-	}
-	if tr.Wire != nil && client {
-		// What the client wrote; the end of a client-side connection is
-		// the case's teardown, not a behaviour to pin.
-		sb.WriteString("    request:\n")
-		fmt.Fprintf(sb, "      equals: '%s'\n", strings.ReplaceAll(fixtures.Escape(tr.Wire.Received), "'", "''"))
-	} else if tr.Wire != nil {
-		sb.WriteString("    response:\n")
-		fmt.Fprintf(sb, "      equals: '%s'\n", strings.ReplaceAll(fixtures.Escape(oracle.MaskWire(tr.Wire.Received)), "'", "''"))
-		if tr.Wire.End == "eof" || tr.Wire.End == "reset" {
-			sb.WriteString("      closed: true\n")
-		}
-	}
-}
-
-func writeEntry(sb *strings.Builder, e trace.Entry) {
-	const in = "          "
-	switch {
-	case e.Ev != "":
-		fmt.Fprintf(sb, "        - event: %s\n", e.Ev)
-		if len(e.Args) > 0 {
-			fmt.Fprintf(sb, "%sargs: %s\n", in, yamlValue(e.Args))
-		}
-	case e.Read != "":
-		fmt.Fprintf(sb, "        - read: %s\n", e.Read)
-		if e.Missing {
-			fmt.Fprintf(sb, "%smissing: true\n", in)
-		} else {
-			fmt.Fprintf(sb, "%svalue: %s\n", in, yamlValue(e.Value))
-		}
-	case e.Call != "":
-		fmt.Fprintf(sb, "        - call: %s\n", e.Call)
-		if len(e.Args) > 0 {
-			fmt.Fprintf(sb, "%sargs: %s\n", in, yamlValue(e.Args))
-		}
-		switch {
-		case e.Missing:
-			fmt.Fprintf(sb, "%smissing: true\n", in)
-		case e.Threw != nil:
-			fmt.Fprintf(sb, "%sthrew: %s\n", in, yamlValue(e.Threw))
-		case e.HasReturned:
-			fmt.Fprintf(sb, "%sreturned: %s\n", in, yamlValue(e.Returned))
-		}
-	}
-}
-
-// yamlValue renders a trace value in flow style, printable ASCII only.
-func yamlValue(v any) string {
-	switch x := v.(type) {
-	case nil:
-		return "null"
-	case bool:
-		return strconv.FormatBool(x)
-	case float64:
-		if x == math.Trunc(x) && math.Abs(x) < 1e15 {
-			return strconv.FormatInt(int64(x), 10)
-		}
-		return strconv.FormatFloat(x, 'g', -1, 64)
-	case int:
-		return strconv.Itoa(x)
-	case string:
-		return quote(x)
-	case []any:
-		parts := make([]string, len(x))
-		for i, e := range x {
-			parts[i] = yamlValue(e)
-		}
-		return "[" + strings.Join(parts, ", ") + "]"
-	case map[string]any:
-		keys := slices.Sorted(maps.Keys(x))
-		parts := make([]string, len(keys))
-		for i, k := range keys {
-			parts[i] = quoteKey(k) + ": " + yamlValue(x[k])
-		}
-		return "{" + strings.Join(parts, ", ") + "}"
-	}
-	return quote(fmt.Sprint(v))
-}
-
-// quote writes a string single-quoted when it is printable ASCII, else
-// double-quoted with escapes (FORMAT.md: fixtures are printable ASCII).
-func quote(s string) string {
-	plain := true
-	for _, r := range s {
-		if r < 0x20 || r > 0x7e {
-			plain = false
-			break
-		}
-	}
-	if plain {
-		return "'" + strings.ReplaceAll(s, "'", "''") + "'"
-	}
-	var sb strings.Builder
-	sb.WriteByte('"')
-	for _, r := range s {
-		switch {
-		case r == '"' || r == '\\':
-			sb.WriteByte('\\')
-			sb.WriteRune(r)
-		case r >= 0x20 && r <= 0x7e:
-			sb.WriteRune(r)
-		case r <= 0xff:
-			fmt.Fprintf(&sb, "\\x%02x", r)
-		case r <= 0xffff:
-			fmt.Fprintf(&sb, "\\u%04x", r)
-		default:
-			fmt.Fprintf(&sb, "\\U%08x", r)
-		}
-	}
-	sb.WriteByte('"')
-	return sb.String()
-}
-
-func quoteKey(k string) string {
-	for _, r := range k {
-		if !(r == '$' || r == '-' || r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
-			return quote(k)
-		}
-	}
-	if k == "" || k[0] >= '0' && k[0] <= '9' || k[0] == '-' {
-		return quote(k)
-	}
-	return k
 }
 
 // divergenceNote says, in one line, where a runtime differs from Node 20-26.

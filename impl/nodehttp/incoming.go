@@ -129,8 +129,9 @@ func (m *IncomingMessage) emitEnd() {
 		// Node 6 emits 'close' only when the connection goes first.
 	case EraV14:
 		// Node 14 closes an ended request at once if its response was
-		// ended; otherwise it is aborted when the connection goes.
-		if m.x == nil || m.x.res.finished {
+		// ended (on a live socket); otherwise it is aborted when the
+		// connection goes.
+		if m.x == nil || m.x.res.finished && !m.x.res.endedDead {
 			m.emitClose()
 		}
 	default:

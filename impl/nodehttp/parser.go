@@ -84,6 +84,7 @@ const (
 	sMinor
 	sVersionEnd
 	sReqLineLF
+	sPreface   // latest: the rest of the HTTP/2 preface after a PRI request line
 	sLineStart // start of a header (or trailer) line
 	sName
 	sValueStart
@@ -140,6 +141,7 @@ type parser struct {
 	left                 int64
 	chunkSize            uint64
 	chunkDigits          int
+	prefaceAt            int // bytes of h2PrefaceRest matched
 	rawTrailers          []string
 	stopped              bool // the server refused the request and reads no more
 	// after the message: hand the connection over, or drop the rest of the chunk
@@ -152,11 +154,13 @@ func newParser(era Era, methods []string, maxHead int, h parserHandler) *parser 
 	if era == EraLatest {
 		// The HTTP/2 preface method is recognised, then refused (endHead).
 		known = append(slices.Clip(methods), "PRI")
-		// Node 20+ also match the RTSP method names while reading a method
-		// (observed: "FOO" fails at its second byte, as FLUSH begins with
-		// F). What a complete RTSP method does is not pinned here; ref
-		// refuses it where its name ends.
-		prefixes = append(slices.Clip(known), rtspMethods...)
+		// Node 20+ also take the RTSP method names (observed: "FOO" fails
+		// at its second byte, as FLUSH begins with F): an RTSP method goes
+		// on to its target, and is refused only if its protocol is HTTP
+		// (version1); with RTSP/1.0 or no version at all the request is
+		// served (observed, method-rtsp-*; found by nodespec-fuzz).
+		known = append(known, rtspMethods...)
+		prefixes = known
 	}
 	return &parser{era: era, methods: known, prefixes: prefixes, maxHead: maxHead, h: h}
 }
@@ -225,6 +229,8 @@ func isTokenChar(c byte) bool {
 	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0
 }
 
+func isLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
+
 func isHex(c byte) (uint64, bool) {
 	switch {
 	case c >= '0' && c <= '9':
@@ -289,6 +295,20 @@ func (p *parser) step(b []byte, i int) int {
 		if p.strict() && !slices.Contains([]int{9, 10, 11, 20}, p.major*10+p.minor) {
 			return p.fail("HPE_INVALID_VERSION", "Invalid HTTP version")
 		}
+		if p.era == EraLatest && string(p.method) == "PRI" {
+			p.state, p.prefaceAt = sPreface, 0
+		}
+		return 1
+	case sPreface:
+		// Node 20+ take nothing after a PRI request line's version but
+		// the rest of the HTTP/2 preface, byte for byte, whatever the
+		// target and version (observed, rl-pri-*; found by nodespec-fuzz).
+		if c != h2PrefaceRest[p.prefaceAt] {
+			return p.fail("HPE_INVALID_VERSION", "Expected HTTP/2 Connection Preface")
+		}
+		if p.prefaceAt++; p.prefaceAt == len(h2PrefaceRest) {
+			return p.fail("HPE_PAUSED_H2_UPGRADE", "Pause on PRI/Upgrade")
+		}
 		return 1
 	case sVersionEnd:
 		switch {
@@ -301,6 +321,12 @@ func (p *parser) step(b []byte, i int) int {
 		}
 		return 1
 	case sReqLineLF:
+		if c != '\n' && p.major == 0 && p.era != EraV6 {
+			// The CR ended a target with no version: it is the target's
+			// line end that fails (observed on Node 14-26, rl-url-cr-no-lf;
+			// found by nodespec-fuzz).
+			return p.fail("HPE_INVALID_URL", "Expected CRLF")
+		}
 		if c != '\n' {
 			return p.fail(p.by("HPE_LF_EXPECTED", "HPE_INVALID_VERSION", "HPE_STRICT"), "Expected CRLF after version")
 		}
@@ -314,11 +340,22 @@ func (p *parser) step(b []byte, i int) int {
 		if c == ' ' || c == '\t' {
 			return 1
 		}
+		if c == '\n' && p.strict() {
+			// A bare LF where the value is still empty: Node 20+ refuse
+			// it as a value byte, not as a missing CR (observed,
+			// hd-empty-value-*; found by nodespec-fuzz).
+			return p.fail("HPE_INVALID_HEADER_TOKEN", "Invalid header value char")
+		}
 		p.state = sValue
 		return p.value1(c)
 	case sValue:
 		return p.value1(c)
 	case sValueLF:
+		if c != '\n' && p.strict() && len(p.value) == 0 {
+			// The CR of an empty value is checked as a line end of its
+			// own (observed, hd-empty-value-*; found by nodespec-fuzz).
+			return p.fail("HPE_STRICT", "Expected LF after CR")
+		}
 		if c != '\n' {
 			return p.fail("HPE_LF_EXPECTED", "Missing expected LF after header value")
 		}
@@ -393,6 +430,10 @@ func (p *parser) step(b []byte, i int) int {
 	return p.fail("HPE_INTERNAL", "parser in a bad state")
 }
 
+// h2PrefaceRest is what follows "PRI * HTTP/2.0" in the HTTP/2 connection
+// preface.
+const h2PrefaceRest = "\r\n\r\nSM\r\n\r\n"
+
 var rtspMethods = []string{"ANNOUNCE", "DESCRIBE", "FLUSH", "GET_PARAMETER", "PAUSE", "PLAY", "PLAY_NOTIFY",
 	"RECORD", "REDIRECT", "SETUP", "SET_PARAMETER", "TEARDOWN"}
 
@@ -466,6 +507,15 @@ func (p *parser) url1(c byte) int {
 		if p.era == EraLatest {
 			return p.fail("HPE_INVALID_URL", "Invalid characters in url")
 		}
+		if len(p.url) == 0 && string(p.method) != "CONNECT" {
+			return p.fail("HPE_INVALID_URL", "Unexpected start char in url")
+		}
+	case len(p.url) == 0 && string(p.method) != "CONNECT" && !(c == '/' || c == '*' || isLetter(c)):
+		// A target is origin (/), asterisk (*) or absolute (a scheme's
+		// letters): any other first byte, a digit, a quote, a control or
+		// high byte, is refused as such (observed, url-start-*; found by
+		// nodespec-fuzz).
+		return p.fail("HPE_INVALID_URL", "Unexpected start char in url")
 	case c < 0x20 || c == 0x7f:
 		return p.fail("HPE_INVALID_URL", "Invalid char in url path")
 	case c >= 0x80 && p.era == EraLatest:
@@ -490,9 +540,10 @@ func (p *parser) schemeByte() int {
 	u := p.url
 	colon := strings.IndexByte(string(u), ':')
 	if colon < 0 {
-		c := u[len(u)-1]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
-			return p.fail("HPE_INVALID_URL", "Invalid characters in url")
+		if !isLetter(u[len(u)-1]) {
+			// Letters, then neither a letter nor the colon (a digit, a
+			// dash, a slash): observed on Node 14-26, url-scheme-*.
+			return p.fail("HPE_INVALID_URL", "Unexpected char in url schema")
 		}
 		return 1
 	}
@@ -506,7 +557,9 @@ func (p *parser) schemeByte() int {
 // urlDone checks a complete target; false when it failed (p.err is set).
 func (p *parser) urlDone() bool {
 	if len(p.url) == 0 {
-		p.fail("HPE_INVALID_URL", "Invalid URL")
+		// Only a line end can end an empty target (the spaces after the
+		// method are skipped): observed on Node 14-26, url-empty-*.
+		p.fail("HPE_INVALID_URL", "Invalid characters in url")
 		return false
 	}
 	if string(p.method) != "CONNECT" && p.url[0] != '/' && p.url[0] != '*' {
@@ -524,6 +577,9 @@ func (p *parser) urlDone() bool {
 func (p *parser) version1(c byte) int {
 	p.version = append(p.version, c)
 	v := string(p.version)
+	if v == "HTTP" && p.era == EraLatest && slices.Contains(rtspMethods, string(p.method)) {
+		return p.fail("HPE_INVALID_CONSTANT", "Invalid method for HTTP/x.x request")
+	}
 	names := []string{"HTTP/"}
 	switch p.era {
 	case EraV14:
@@ -579,8 +635,17 @@ func (p *parser) lineStart(c byte) int {
 		return 1
 	case ' ', '\t':
 		switch {
+		case p.trailers && len(p.rawTrailers) == 0:
+			// A blank first trailer line has nothing to continue: every
+			// release says invalid token, lenient or not (observed,
+			// trailer-fold-first; found by FuzzParser, where ref crashed).
+			return p.fail("HPE_INVALID_HEADER_TOKEN", "Invalid header token")
 		case p.strict() && first && !p.trailers:
 			return p.fail("HPE_UNEXPECTED_SPACE", "Unexpected space after start line")
+		case p.strict() && !p.trailers && len(p.raw) > 0 && p.raw[len(p.raw)-1] == "":
+			// Folding onto an empty value (observed, hd-empty-value-fold;
+			// found by nodespec-fuzz).
+			return p.fail("HPE_INVALID_HEADER_TOKEN", "Invalid header value char")
 		case p.strict():
 			return p.fail("HPE_INVALID_HEADER_TOKEN", "Unexpected whitespace after header value")
 		case first && !p.trailers:
@@ -626,12 +691,26 @@ func (p *parser) name1(c byte) int {
 	case isTokenChar(c):
 	case c == ' ' && p.era != EraLatest:
 		// Node 6 and 14 keep a space inside or at the end of a name.
+	case c == ' ' && p.strict() && slices.Contains(framingNames, strings.ToLower(string(p.name))):
+		// Node 20+ match the names that steer framing as they arrive: a
+		// space after one of them whole is refused by another rule
+		// (observed, hdr-name-space-*; found by nodespec-fuzz).
+		return p.fail("HPE_INVALID_HEADER_TOKEN", "Invalid header field char")
 	default:
 		return p.fail("HPE_INVALID_HEADER_TOKEN", "Invalid header token")
 	}
 	p.name = append(p.name, c)
 	return 1
 }
+
+// framingName is the name a header steers framing by: Node 6 and 14 keep
+// spaces at the end of a name (rawHeaders has "Content-Length "), yet
+// frame the message by it (observed, hdr-name-space-*).
+func framingName(name string) string { return strings.ToLower(strings.TrimRight(name, " ")) }
+
+// framingNames are the header names Node 20+'s parser recognises while
+// reading a name (a space right after one gets its own error).
+var framingNames = []string{"connection", "content-length", "proxy-connection", "transfer-encoding", "upgrade"}
 
 func (p *parser) value1(c byte) int {
 	switch {
@@ -663,7 +742,7 @@ func (p *parser) endLine() int {
 		return 1
 	}
 	p.raw = append(p.raw, name, value)
-	switch strings.ToLower(name) {
+	switch framingName(name) {
 	case "content-length":
 		return p.contentLength(value)
 	case "transfer-encoding":
@@ -686,6 +765,11 @@ func (p *parser) contentLength(v string) int {
 			return 1 // Node 6 reads an empty Content-Length as none
 		}
 		return p.fail("HPE_INVALID_CONTENT_LENGTH", "Empty Content-Length")
+	}
+	if p.era == EraV6 {
+		// Node 6 keeps the value's trailing spaces, and reads the number
+		// before them (observed, cl-trailing-space; found by nodespec-fuzz).
+		v = strings.TrimRight(v, " ")
 	}
 	var n int64
 	for i := 0; i < len(v); i++ {

@@ -41,6 +41,7 @@ type ServerResponse struct {
 	declaredLen int // a Content-Length the program set (-1: none)
 	bodyLen     int // body bytes written so far
 	finished    bool
+	endedDead   bool // end() came after the socket was destroyed: the response never went out
 	// committed: writeHead fixed the head, so its length is unknown even if
 	// end() brings the whole body (Node serialises the head at writeHead).
 	committed bool
@@ -485,7 +486,7 @@ func (r *ServerResponse) end(b []byte) error {
 	if r.exchange.sock.Destroyed() {
 		// Nothing can be written: no 'finish'; Node 14 and later still
 		// emit 'prefinish' (observed).
-		r.finished = true
+		r.finished, r.endedDead = true, true
 		if r.profile().Era != EraV6 {
 			r.Emit("prefinish")
 		}

@@ -376,20 +376,29 @@ func (t *Target) exchange(op string, msg any, want string) (*answer, error) {
 			if text == "" {
 				continue
 			}
-			var a answer
-			if err := json.Unmarshal([]byte(text), &a); err != nil {
+			a, err := decodeAnswer([]byte(text), want)
+			if err != nil {
 				t.drop()
-				return nil, fmt.Errorf("harness %s answered %s with a line that is not JSON (%v): %s", t.name, op, err, quote(text))
+				return nil, fmt.Errorf("harness %s answered %s with %v", t.name, op, err)
 			}
-			if a.Op != want {
-				t.drop()
-				return nil, fmt.Errorf("harness %s answered %s with op %q, want %q: %s", t.name, op, a.Op, want, quote(text))
-			}
-			return &a, nil
+			return a, nil
 		case <-timer.C:
 			return nil, t.timedOut(op, limit)
 		}
 	}
+}
+
+// decodeAnswer decodes one answer line, which must be a JSON object with
+// op want. The error says what is wrong and quotes the line.
+func decodeAnswer(line []byte, want string) (*answer, error) {
+	var a answer
+	if err := json.Unmarshal(line, &a); err != nil {
+		return nil, fmt.Errorf("a line that is not JSON (%v): %s", err, quote(string(line)))
+	}
+	if a.Op != want {
+		return nil, fmt.Errorf("op %q, want %q: %s", a.Op, want, quote(string(line)))
+	}
+	return &a, nil
 }
 
 func (t *Target) timedOut(op string, limit time.Duration) error {

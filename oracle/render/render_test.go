@@ -1,4 +1,4 @@
-package main
+package render
 
 import (
 	"reflect"
@@ -16,7 +16,7 @@ func TestYAMLValueRoundTrip(t *testing.T) {
 		map[string]any{"$error": map[string]any{"code": "HPE_X", "message": "Parse Error: a `b`"}, "$ref": "sock1"},
 		true, nil, 26.0,
 	} {
-		text := yamlValue(v)
+		text := Value(v)
 		for _, c := range []byte(text) {
 			if c < 0x20 || c > 0x7e {
 				t.Fatalf("%q is written with byte %#x", v, c)

@@ -1,0 +1,138 @@
+package fuzz
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"time"
+)
+
+// Config is one fuzzing run.
+type Config struct {
+	Seed     uint64
+	Duration time.Duration // stop generating after this long (0: no limit)
+	Inputs   int           // stop after this many inputs (0: no limit)
+	// Budget is the number of runs one minimisation may make.
+	Budget   int
+	Progress io.Writer // a line now and then; nil for none
+}
+
+// Report is what a run found.
+type Report struct {
+	Target, Profile string
+	Seed            uint64
+	Inputs, Agreed  int
+	Elapsed         time.Duration
+	MinimiseRuns    int
+	Findings        []*Finding     // in the order found, one per signature
+	Known           map[string]int // fixture id -> inputs that gave its recorded divergence
+	Errors          map[string]int // a side failed to run: shortened error -> inputs
+	KnownSignatures int            // signatures the fixtures gave (Known)
+	KnownFixtures   []string       // fixtures with a divergence for the target
+}
+
+// Finding is one signature of disagreement.
+type Finding struct {
+	Signature string
+	Count     int // inputs that gave it
+	First     int // number of the first input that gave it
+	Input     []byte
+	Minimal   []byte
+	Outcome   Outcome // of Minimal
+	// Flaky: the first input did not give the signature again when rerun,
+	// so it was not minimised (its Minimal is the input).
+	Flaky bool
+}
+
+// Fuzz generates inputs and runs each on ref and on the target until the
+// duration or the number of inputs is reached. Inputs run in order, so a
+// run with a given seed sees the same inputs in the same order, and (as
+// far as the target behaves the same from run to run) the same findings.
+func Fuzz(r *Runner, g *Generator, known *Known, cfg Config) *Report {
+	rep := &Report{Profile: r.profile, Seed: cfg.Seed, Known: map[string]int{}, Errors: map[string]int{},
+		KnownSignatures: len(known.Signatures)}
+	for _, id := range known.Inputs {
+		if !slices.Contains(rep.KnownFixtures, id) {
+			rep.KnownFixtures = append(rep.KnownFixtures, id)
+		}
+	}
+	slices.Sort(rep.KnownFixtures)
+	if r.target != nil {
+		rep.Target = r.target.Info().Name
+	}
+	if cfg.Budget <= 0 {
+		cfg.Budget = 300
+	}
+	bySig := map[string]*Finding{}
+	start := time.Now()
+	lastLog := start
+	for i := 0; ; i++ {
+		if cfg.Inputs > 0 && i >= cfg.Inputs || cfg.Duration > 0 && time.Since(start) >= cfg.Duration {
+			break
+		}
+		input := g.Input(i)
+		o := r.Run(input)
+		rep.Inputs++
+		switch {
+		case o.Err != nil:
+			rep.Errors[errorKey(o.Err)]++
+		case o.Signature == "":
+			rep.Agreed++
+		case known.Signatures[o.Signature] != "":
+			rep.Known[known.Signatures[o.Signature]]++
+		case bySig[o.Signature] != nil:
+			bySig[o.Signature].Count++
+		default:
+			f := minimiseFinding(r, rep, input, o, cfg.Budget)
+			f.First = i
+			if id := known.Inputs[string(f.Minimal)]; id != "" && !f.Flaky {
+				// A recorded divergence whose signature under the fuzz
+				// program the fixture alone did not give.
+				known.Signatures[o.Signature] = id
+				rep.Known[id]++
+				continue
+			}
+			bySig[o.Signature] = f
+			rep.Findings = append(rep.Findings, f)
+		}
+		if cfg.Progress != nil && time.Since(lastLog) >= 10*time.Second {
+			lastLog = time.Now()
+			fmt.Fprintf(cfg.Progress, "%s: %d inputs, %d agreed, %d findings, %d known, %d errors (%.0f inputs/s)\n",
+				time.Since(start).Round(time.Second), rep.Inputs, rep.Agreed, len(rep.Findings), sum(rep.Known), sum(rep.Errors),
+				float64(rep.Inputs)/time.Since(start).Seconds())
+		}
+	}
+	rep.Elapsed = time.Since(start)
+	return rep
+}
+
+// minimiseFinding confirms a new signature on a rerun and reduces its input
+// with at most budget runs.
+func minimiseFinding(r *Runner, rep *Report, input []byte, o Outcome, budget int) *Finding {
+	f := &Finding{Signature: o.Signature, Count: 1, Input: input, Minimal: input, Outcome: o}
+	rep.MinimiseRuns++
+	if r.Run(input).Signature != o.Signature {
+		f.Flaky = true
+		return f
+	}
+	f.Minimal = Minimise(input, func(b []byte) bool {
+		rep.MinimiseRuns++
+		return r.Run(b).Signature == o.Signature
+	}, budget)
+	// The traces shown are the minimal input's own, from one more run.
+	rep.MinimiseRuns++
+	if again := r.Run(f.Minimal); again.Signature == o.Signature {
+		f.Outcome = again
+	} else {
+		f.Minimal, f.Flaky = input, true // it kept the signature only some of the time
+	}
+	return f
+}
+
+func sum(m map[string]int) int {
+	n := 0
+	for _, v := range m {
+		n += v
+	}
+	return n
+}

@@ -1,0 +1,89 @@
+package nodehttp
+
+import (
+	"fmt"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/nodespec/nodespec/fixtures"
+)
+
+// eras are the parsers of the three profiles, by the byte the fuzzer picks.
+var eras = []string{"v6", "v14", "latest"}
+
+// parseAll feeds input to a fresh parser of the profile in chunks of size
+// step (0: whole), then the end of the input, and returns the events, the
+// verdict (the error, or nil), and whether the parser is at rest.
+func parseAll(t *testing.T, profile string, lenient bool, input []byte, step int) ([]string, *ParseError) {
+	t.Helper()
+	pr := Profiles[profile]
+	r := &recorder{}
+	p := newParser(pr.Era, pr.Methods, pr.MaxHeaderSize, r)
+	p.lenient = lenient && pr.Era != EraV6 // insecureHTTPParser is v14 and later
+	if step <= 0 {
+		step = max(len(input), 1)
+	}
+	var err *ParseError
+	for i := 0; i < len(input) && err == nil; i += step {
+		chunk := input[i:min(i+step, len(input))]
+		err = p.Execute(chunk)
+		if err != nil && (err.BytesParsed < 0 || err.BytesParsed > len(chunk)) {
+			t.Fatalf("%s: bytesParsed %d outside the chunk of %d bytes", profile, err.BytesParsed, len(chunk))
+		}
+	}
+	if err == nil {
+		err = p.Finish()
+	}
+	// A verdict is always reached at the end of the input: an error, or
+	// the parser between messages (or told to stop by its handler).
+	if err == nil && !p.stopped && p.state != sStart && p.state != sClosed {
+		t.Fatalf("%s: no verdict at EOF: state %d, no error", profile, p.state)
+	}
+	return r.events, err
+}
+
+func verdict(err *ParseError) string {
+	if err == nil {
+		return "ok"
+	}
+	return err.Code + ": " + err.Error()
+}
+
+// FuzzParser: the request parser of every profile never panics or hangs,
+// reaches a verdict at the end of the input, keeps bytesParsed inside the
+// chunk, and gives the same events and verdict whether the bytes come
+// whole or one at a time (what makes every server-side case segmentation
+// invariant on ref). Seeds: the wire bytes of every fixture.
+func FuzzParser(f *testing.F) {
+	cases, err := fixtures.All()
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, c := range cases {
+		if c.Wire != nil && len(c.Wire.Bytes) > 0 {
+			f.Add(c.Wire.Bytes, uint8(len(c.ID)), false)
+		}
+	}
+	f.Add([]byte("GET / HTTP/1.1\r\nHost: a\r\n\r\n"), uint8(2), true)
+	f.Fuzz(func(t *testing.T, input []byte, era uint8, lenient bool) {
+		profile := eras[int(era)%len(eras)]
+		done := make(chan struct{})
+		var whole, bytewise []string
+		var werr, berr *ParseError
+		go func() {
+			defer close(done)
+			whole, werr = parseAll(t, profile, lenient, input, 0)
+			bytewise, berr = parseAll(t, profile, lenient, input, 1)
+		}()
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			panic(fmt.Sprintf("%s: the parser hangs on %q", profile, input))
+		}
+		if verdict(werr) != verdict(berr) || !reflect.DeepEqual(whole, bytewise) {
+			t.Fatalf("%s (lenient %v): whole and byte by byte differ on %q:\n whole %q, %s\n bytes %q, %s",
+				profile, lenient, input, whole, verdict(werr), bytewise, verdict(berr))
+		}
+	})
+}
