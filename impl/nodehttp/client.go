@@ -357,22 +357,7 @@ func (r *ClientRequest) write(data []byte) bool {
 // sendBody frames body parts (chunked or raw) and writes them; last adds
 // the end of a chunked body and finishes the request.
 func (r *ClientRequest) sendBody(parts [][]byte, last bool) {
-	var out []byte
-	for _, b := range parts {
-		if len(b) == 0 {
-			continue
-		}
-		if r.chunked {
-			out = append(out, strconv.FormatInt(int64(len(b)), 16)+"\r\n"...)
-			out = append(out, b...)
-			out = append(out, "\r\n"...)
-			continue
-		}
-		out = append(out, b...)
-	}
-	if last && r.chunked {
-		out = append(out, "0\r\n\r\n"...)
-	}
+	out := r.frame(nil, parts, last)
 	if !last {
 		if len(out) > 0 {
 			r.sock.Write(out, nil)
@@ -390,6 +375,27 @@ func (r *ClientRequest) sendBody(parts [][]byte, last bool) {
 	r.loop.NextTick(r.emitFinish)
 }
 
+// frame appends body parts to out, each a chunk when the body is chunked
+// (raw otherwise), and after the last the end of a chunked body.
+func (r *ClientRequest) frame(out []byte, parts [][]byte, last bool) []byte {
+	for _, b := range parts {
+		if len(b) == 0 {
+			continue
+		}
+		if r.chunked {
+			out = append(out, strconv.FormatInt(int64(len(b)), 16)+"\r\n"...)
+		}
+		out = append(out, b...)
+		if r.chunked {
+			out = append(out, "\r\n"...)
+		}
+	}
+	if last && r.chunked {
+		out = append(out, "0\r\n\r\n"...)
+	}
+	return out
+}
+
 // flush writes the whole request once it has ended and has its socket.
 func (r *ClientRequest) flush() {
 	if r.headerSent {
@@ -400,34 +406,12 @@ func (r *ClientRequest) flush() {
 	for _, b := range r.body {
 		n += len(b)
 	}
-	var out []byte
 	// A request flushed before it ended streams its body.
-	out = append(out, r.head(n, !r.wrote && r.ended)...)
+	out := r.frame(r.head(n, !r.wrote && r.ended), r.body, r.ended)
+	r.body = nil
 	if !r.ended {
-		for _, b := range r.body {
-			if r.chunked {
-				out = append(out, strconv.FormatInt(int64(len(b)), 16)+"\r\n"...)
-			}
-			out = append(out, b...)
-			if r.chunked {
-				out = append(out, "\r\n"...)
-			}
-		}
-		r.body = nil
 		r.sock.Write(out, nil)
 		return
-	}
-	for _, b := range r.body {
-		if r.chunked {
-			out = append(out, strconv.FormatInt(int64(len(b)), 16)+"\r\n"...)
-			out = append(out, b...)
-			out = append(out, "\r\n"...)
-			continue
-		}
-		out = append(out, b...)
-	}
-	if r.chunked {
-		out = append(out, "0\r\n\r\n"...)
 	}
 	if r.profile.Era == EraLatest {
 		r.Emit("prefinish")
