@@ -143,7 +143,7 @@ func Draft(rep *Report, f *Finding, runtimeSelector string) []byte {
 	render.Expectation(&b, f.Outcome.Expected, "server", false)
 	fmt.Fprintf(&b, "divergences:\n  - targets: [%s]\n    note: %s\n   ", runtimeSelector,
 		render.Quote(fmt.Sprintf("%s: first difference %s.", rep.Target, firstOf(f.Signature))))
-	render.Expectation(&b, withEmptyLanes(f.Outcome.Actual, f.Outcome.Expected), "server", false)
+	render.Expectation(&b, render.WithEmptyLanes(f.Outcome.Actual, f.Outcome.Expected), "server", false)
 	return []byte(b.String())
 }
 
@@ -154,20 +154,6 @@ func firstOf(sig string) string {
 	}
 	s, _, _ := strings.Cut(after, "; status")
 	return s
-}
-
-// withEmptyLanes names, empty, every lane of want that got lacks: a
-// divergence replaces only the lanes it names.
-func withEmptyLanes(got, want *trace.Trace) *trace.Trace {
-	have := oracle.Lanes(got)
-	out := *got
-	out.Events = slices.Clone(got.Events)
-	for name := range oracle.Lanes(want) {
-		if _, ok := have[name]; !ok {
-			out.Events = append(out.Events, trace.Entry{O: name, Ev: render.EmptyLane})
-		}
-	}
-	return &out
 }
 
 // Section is the doc section the first difference most likely belongs to.

@@ -114,7 +114,7 @@ func emitFixture(c *fixtures.Case, text []byte, results []result) ([]byte, error
 		}
 		for _, d := range alike {
 			fmt.Fprintf(&sb, "  - targets: [%s]\n    note: %s\n   ", strings.Join(d.targets, ", "), render.Quote(divergenceNote(d.targets, d.r.trace, latest.trace)))
-			render.Expectation(&sb, withEmptyLanes(d.r.trace, latest.trace), quietLane(c), c.ClientSide())
+			render.Expectation(&sb, render.WithEmptyLanes(d.r.trace, latest.trace), quietLane(c), c.ClientSide())
 		}
 	}
 	out := append(bytes.TrimRight(text, "\n"), '\n')
@@ -131,18 +131,6 @@ func quietLane(c *fixtures.Case) string {
 		return "http"
 	}
 	return "server"
-}
-
-func withEmptyLanes(got, want *trace.Trace) *trace.Trace {
-	have := oracle.Lanes(got)
-	out := *got
-	out.Events = slices.Clone(got.Events)
-	for name := range oracle.Lanes(want) {
-		if _, ok := have[name]; !ok {
-			out.Events = append(out.Events, trace.Entry{O: name, Ev: render.EmptyLane})
-		}
-	}
-	return &out
 }
 
 // divergenceNote says, in one line, where a runtime differs from Node 20-26.

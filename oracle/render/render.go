@@ -166,3 +166,18 @@ func key(k string) string {
 	}
 	return k
 }
+
+// WithEmptyLanes names, empty, every lane of want that got lacks: a
+// divergence replaces only the lanes it names, so a lane the runtime left
+// silent must be written as empty.
+func WithEmptyLanes(got, want *trace.Trace) *trace.Trace {
+	have := oracle.Lanes(got)
+	out := *got
+	out.Events = slices.Clone(got.Events)
+	for name := range oracle.Lanes(want) {
+		if _, ok := have[name]; !ok {
+			out.Events = append(out.Events, trace.Entry{O: name, Ev: EmptyLane})
+		}
+	}
+	return &out
+}
