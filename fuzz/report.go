@@ -159,14 +159,7 @@ func firstOf(sig string) string {
 // Section is the doc section the first difference most likely belongs to.
 func Section(exp, act *trace.Trace) string {
 	le, la := oracle.Lanes(exp), oracle.Lanes(act)
-	names := map[string]bool{}
-	for k := range le {
-		names[k] = true
-	}
-	for k := range la {
-		names[k] = true
-	}
-	for _, name := range laneOrder(names) {
+	for _, name := range laneOrder(laneNames(le, la)) {
 		i, ok := firstDifference(le[name], la[name])
 		if !ok {
 			continue

@@ -34,13 +34,7 @@ func Signature(exp, act *trace.Trace) string {
 		return ""
 	}
 	le, la := oracle.Lanes(exp), oracle.Lanes(act)
-	names := map[string]bool{}
-	for k := range le {
-		names[k] = true
-	}
-	for k := range la {
-		names[k] = true
-	}
+	names := laneNames(le, la)
 	kinds := map[string]bool{}
 	first := ""
 	for _, name := range laneOrder(names) {
@@ -151,4 +145,16 @@ func statusOf(t *trace.Trace) string {
 		return "other"
 	}
 	return fmt.Sprintf("%q", line)
+}
+
+// laneNames is the set of lane names either trace has.
+func laneNames[L any](a, b map[string]L) map[string]bool {
+	names := map[string]bool{}
+	for k := range a {
+		names[k] = true
+	}
+	for k := range b {
+		names[k] = true
+	}
+	return names
 }

@@ -836,11 +836,7 @@ func checkPort(p *Profile, port any) error {
 	case EraV14:
 		return &js.Error{Name: "RangeError", Code: "ERR_SOCKET_BAD_PORT", Message: fmt.Sprintf("Port should be >= 0 and < 65536. Received %s.", shown)}
 	}
-	received := fmt.Sprintf("type number (%s)", shown)
-	if s, isString := port.(string); isString {
-		received = fmt.Sprintf("type string ('%s')", s)
-	}
-	return &js.Error{Name: "RangeError", Code: "ERR_SOCKET_BAD_PORT", Message: "Port should be >= 0 and < 65536. Received " + received + "."}
+	return &js.Error{Name: "RangeError", Code: "ERR_SOCKET_BAD_PORT", Message: "Port should be >= 0 and < 65536. Received " + describeArg(port) + "."}
 }
 
 // urlOptions turns a URL string into request options: hostname, port, and

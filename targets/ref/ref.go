@@ -504,6 +504,9 @@ func (s *session) runStep(st fixtures.Step, scope map[string]any) {
 	at := len(s.events)
 	s.events = append(s.events, e)
 	ret, cerr := target.Call(parts[len(parts)-1], args)
+	if cerr == nil {
+		s.adoptReturned(ret)
+	}
 	switch {
 	case cerr == js.ErrMissing:
 		s.events[at].Missing = true
@@ -511,14 +514,9 @@ func (s *session) runStep(st fixtures.Step, scope map[string]any) {
 	case cerr != nil:
 		s.events[at].Threw = s.summarise(cerr)
 	case st.Record:
-		s.adoptReturned(ret)
 		s.events[at].Returned, s.events[at].HasReturned = s.summarise(ret), true
 	default:
-		s.adoptReturned(ret)
 		s.events = append(s.events[:at], s.events[at+1:]...)
-	}
-	if cerr == nil && kindOf(ret) != "" {
-		s.name(ret, "") // as the harness does: a returned object is named, recorded or not
 	}
 }
 
@@ -552,28 +550,32 @@ func (s *session) construct(st fixtures.Step, o string, obj js.Object, parts []s
 		return
 	}
 	ret, cerr := ctor.Construct(args)
+	if cerr == nil {
+		s.adoptReturned(ret)
+	}
 	switch {
 	case cerr != nil:
 		e.Threw = s.summarise(cerr)
 	case st.Record:
 		e.Returned, e.HasReturned = s.summarise(ret), true
 	}
-	if cerr == nil && kindOf(ret) != "" {
-		s.name(ret, "")
-	}
 	if cerr != nil || st.Record {
 		s.events = append(s.events, e)
 	}
 }
 
-// adoptReturned names a client request a call made (creq1 ...), as the
-// harness does, and follows it for Finish.
+// adoptReturned names an object of a known kind that a call or a new step
+// returned (creq1, blocklist1 ...), recorded or not, as the harness does;
+// a client request is also followed for Finish.
 func (s *session) adoptReturned(v any) {
-	r, ok := v.(*nodehttp.ClientRequest)
-	if !ok || s.names[r] != "" {
+	if kindOf(v) == "" || s.names[v] != "" {
 		return
 	}
-	s.name(r, "")
+	s.name(v, "")
+	r, ok := v.(*nodehttp.ClientRequest)
+	if !ok {
+		return
+	}
 	s.clients = append(s.clients, r)
 	r.Once("close", func(...any) {
 		if s.onQuiet != nil && s.clientsQuiet() {
