@@ -19,15 +19,20 @@ MATRIX_SEED ?= 1
 # Every pinned target, in registry order: the columns of the matrix.
 MATRIX_TARGETS := $(shell awk '!/^\#/ && NF {print $$1}' targets/registry/runtimes.tsv)
 
-# The suite's arguments: reports are written by Ginkgo itself.
+# The nodespec version reports carry (reports.Version): the clone's
+# `git describe`, "-dirty" when the tree has uncommitted changes.
+NODESPEC_VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo unknown)
+LDFLAGS = -ldflags=-X=github.com/nodespec/nodespec/reports.Version=$(NODESPEC_VERSION)
+
+# The suite's arguments: it writes junit.xml, report.json and summary.md
+# into OUT itself (-nodespec.out).
 SUITE_FLAGS = $(if $(CI),-ginkgo.no-color)
-GINKGO_ARGS = $(SUITE_FLAGS) -ginkgo.junit-report=$(abspath $(OUT))/junit.xml \
-              -ginkgo.json-report=$(abspath $(OUT))/report.json \
+GINKGO_ARGS = $(SUITE_FLAGS) -nodespec.out=$(abspath $(OUT)) \
               $(if $(FOCUS),-ginkgo.focus='$(FOCUS)') \
               $(if $(LABELS),-ginkgo.label-filter='$(LABELS)') \
               $(if $(SEED),-ginkgo.seed=$(SEED))
 
-.PHONY: help test unit conformance gated gate baseline matrix docs coverage targets lint bench sections browser probe fuzz fuzz-go
+.PHONY: help test unit conformance gated gate baseline matrix docs coverage targets lint bench sections browser probe fuzz fuzz-go list suite
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -44,8 +49,8 @@ unit: ## unit tests of every package except the suite (race detector on)
 
 conformance: ## run the suite on TARGET [PROFILE, FOCUS, LABELS]; writes JUnit, JSON and Markdown under reports/out/TARGET
 	@mkdir -p $(OUT) && rm -f $(OUT)/report.json $(OUT)/junit.xml
-	@set +e; NODESPEC_TARGET=$(TARGET) NODESPEC_PROFILE=$(PROFILE) $(GO) test $(RACE) -count=1 -timeout 20m ./specs/ -args $(GINKGO_ARGS); rc=$$?; \
-	$(GO) run ./cmd/nodespec-report summary -json $(OUT)/report.json -md $(OUT)/summary.md || exit 1; \
+	@set +e; NODESPEC_TARGET=$(TARGET) NODESPEC_PROFILE=$(PROFILE) $(GO) test $(RACE) $(LDFLAGS) -count=1 -timeout 20m ./specs/ -args $(GINKGO_ARGS); rc=$$?; \
+	test -f $(OUT)/summary.md || { echo "the suite on $(TARGET) wrote no reports (it crashed or timed out before its end; see above)"; exit 1; }; \
 	echo "reports: $(OUT)/junit.xml $(OUT)/report.json $(OUT)/summary.md"; exit $$rc
 
 # gated: the suite on TARGET, then the gate. ref must pass every case (its
@@ -90,8 +95,9 @@ browser: ## install Debian's chromium for the HTML page test (needs root or sudo
 	  set -x; $$sudo apt-get update && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium; \
 	fi
 
-lint: ## check every fixture, gofmt, go vet, and that generated files (section index, CONFORMANCE.md) are up to date
+lint: ## check every fixture, that every expected failure in a baseline has a reason, gofmt, go vet, and that generated files (section index, CONFORMANCE.md) are up to date
 	$(GO) run ./cmd/fixturelint
+	$(GO) run ./cmd/nodespec-report lint reports/baselines/*.tsv
 	$(GO) run ./cmd/nodespec-docs -check
 	@if [ -d ../shared/docs ]; then $(GO) run ./cmd/nodespec-sections -check; \
 	else echo "../shared/docs not found: the section index is not checked against the docs"; fi
@@ -120,3 +126,10 @@ fuzz-go: ## Go native fuzzing of the request parser, the fixture loader and the 
 
 sections: ## regenerate fixtures/sections/index.yaml from ../shared/docs
 	$(GO) run ./cmd/nodespec-sections
+
+list: ## print the cases a run would run (case, profile, sections) without running them [TARGET, PROFILE, FOCUS, LABELS]
+	@mkdir -p $(OUT)
+	@NODESPEC_TARGET=$(TARGET) NODESPEC_PROFILE=$(PROFILE) $(GO) test -count=1 ./specs/ -run TestSpecs -args -nodespec.list=$(abspath $(OUT))/list.tsv \
+	  $(if $(FOCUS),-ginkgo.focus='$(FOCUS)') $(if $(LABELS),-ginkgo.label-filter='$(LABELS)') >$(OUT)/list.log 2>&1 || \
+	  { cat $(OUT)/list.log; echo "make list: the suite could not list its cases"; exit 1; }
+	@cat $(OUT)/list.tsv

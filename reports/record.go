@@ -13,12 +13,21 @@ import (
 // diff shows one line per case that changed: the first line describes the
 // target and the run, then one line per case and profile, sorted.
 
+// recordHeader is the first line: the target and how the run was made,
+// flat in one object (a record written before provenance was kept reads
+// with an empty Provenance).
+type recordHeader struct {
+	Target
+	Provenance
+}
+
 type recordLine struct {
-	Case    string `json:"case"`
-	Profile string `json:"profile"`
-	Status  string `json:"status"`
-	Reason  string `json:"reason,omitempty"`
-	Message string `json:"message,omitempty"`
+	Case        string `json:"case"`
+	Profile     string `json:"profile"`
+	Status      string `json:"status"`
+	Reason      string `json:"reason,omitempty"`
+	Message     string `json:"message,omitempty"`
+	Provisional bool   `json:"provisional,omitempty"`
 }
 
 // WriteRecord writes run as a record. Only a whole run is recorded (Whole):
@@ -29,12 +38,13 @@ func WriteRecord(w io.Writer, run *Run) error {
 	}
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
-	// No wall time: a record changes only when a result does.
-	if err := enc.Encode(run.Target); err != nil {
+	// No wall time: a record changes only when a result, the suite's
+	// version or the run's settings do.
+	if err := enc.Encode(recordHeader{run.Target, run.Provenance}); err != nil {
 		return err
 	}
 	for _, r := range run.Results {
-		if err := enc.Encode(recordLine{r.Case, r.Profile, r.Status, r.Reason, r.Message}); err != nil {
+		if err := enc.Encode(recordLine{r.Case, r.Profile, r.Status, r.Reason, r.Message, r.Provisional}); err != nil {
 			return err
 		}
 	}
@@ -48,9 +58,11 @@ func ReadRecord(r io.Reader) (*Run, error) {
 	run := &Run{}
 	for n := 1; sc.Scan(); n++ {
 		if n == 1 {
-			if err := json.Unmarshal(sc.Bytes(), &run.Target); err != nil {
+			var h recordHeader
+			if err := json.Unmarshal(sc.Bytes(), &h); err != nil {
 				return nil, fmt.Errorf("line 1: %w", err)
 			}
+			run.Target, run.Provenance = h.Target, h.Provenance
 			continue
 		}
 		var l recordLine
@@ -58,7 +70,7 @@ func ReadRecord(r io.Reader) (*Run, error) {
 			return nil, fmt.Errorf("line %d: %w", n, err)
 		}
 		run.Results = append(run.Results, Result{Case: l.Case, Profile: l.Profile, Target: run.Target.Name,
-			Status: l.Status, Reason: l.Reason, Message: l.Message})
+			Status: l.Status, Reason: l.Reason, Message: l.Message, Provisional: l.Provisional})
 	}
 	if err := sc.Err(); err != nil {
 		return nil, err

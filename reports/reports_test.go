@@ -14,8 +14,9 @@ import (
 
 func sampleRun() *Run {
 	return &Run{
-		Target:  Target{Name: "node20", Runtime: "node", Version: "20.20.2", Profiles: []string{"latest"}},
-		Seconds: 1.234,
+		Target:     Target{Name: "node20", Runtime: "node", Version: "20.20.2", Profiles: []string{"latest"}},
+		Provenance: Provenance{Nodespec: "v1-2-gabc", Seed: 1, Fixtures: 4},
+		Seconds:    1.234,
 		Results: []Result{
 			{Case: "a", Profile: "latest", Status: Pass},
 			{Case: "b", Profile: "latest", Status: Divergent, Reason: "recorded divergence"},
@@ -54,14 +55,14 @@ func TestPartialRunsAreNotRecorded(t *testing.T) {
 	if err := WriteRecord(&bytes.Buffer{}, run); err == nil {
 		t.Error("a narrowed run was recorded")
 	}
-	if _, err := BaselineOf(run); err == nil {
+	if _, err := BaselineOf(run, nil); err == nil {
 		t.Error("a narrowed run became a baseline")
 	}
 }
 
 func baselineFile(t *testing.T, run *Run) *Baseline {
 	t.Helper()
-	b, err := BaselineOf(run)
+	b, err := BaselineOf(run, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,6 +105,7 @@ func TestCompare(t *testing.T) {
 			{Key: "c [latest]", Was: Fail, Now: Pass},
 			{Key: "d [latest]", Was: NotApplicable},
 		},
+		Known: []Change{{Key: "b [latest]", Was: Divergent, Now: Divergent, Reason: "recorded divergence"}},
 	}
 	if diff := cmp.Diff(want, d); diff != "" {
 		t.Fatalf("delta (-want +got):\n%s", diff)
@@ -136,6 +138,7 @@ func TestCompareStrict(t *testing.T) {
 			{Key: "f [latest]", Was: Pass, Reason: "it did not run"},
 		},
 		Updates: []Change{{Key: "b [latest]", Was: Divergent, Now: Pass}},
+		Known:   []Change{{Key: "c [latest]", Was: Fail, Now: Fail}},
 	}
 	if diff := cmp.Diff(want, Compare(base, run, true)); diff != "" {
 		t.Fatalf("strict delta (-want +got):\n%s", diff)
@@ -161,7 +164,7 @@ func TestWholeRuns(t *testing.T) {
 		if err := WriteRecord(&bytes.Buffer{}, run); err == nil {
 			t.Errorf("%s: recorded", name)
 		}
-		if _, err := BaselineOf(run); err == nil {
+		if _, err := BaselineOf(run, nil); err == nil {
 			t.Errorf("%s: became a baseline", name)
 		}
 	}
@@ -182,10 +185,11 @@ func TestReadGinkgo(t *testing.T) {
 		return types.ReportEntry{Name: name, Value: types.WrapEntryValue(v)}
 	}
 	report := []types.Report{{
-		SuiteConfig: types.SuiteConfig{LabelFilter: "section=http.METHODS"},
+		SuiteConfig: types.SuiteConfig{LabelFilter: "section=http.METHODS", RandomSeed: 7},
 		SpecReports: types.SpecReports{
 			{LeafNodeType: types.NodeTypeBeforeSuite, State: types.SpecStatePassed, ReportEntries: types.ReportEntries{
-				entry("nodespec-target", map[string]any{"name": "node20", "runtime": "node", "version": "20.20.2", "profiles": []string{"latest"}}),
+				entry("nodespec-target", map[string]any{"name": "node20", "runtime": "node", "version": "20.20.2", "profiles": []string{"latest"},
+					"nodespec": "v1-2-gabc", "fixtures": 3}),
 			}},
 			{LeafNodeType: types.NodeTypeIt, State: types.SpecStateFailed, Failure: types.Failure{Message: "the diff"},
 				ReportEntries: types.ReportEntries{entry("nodespec", map[string]string{"case": "z", "profile": "latest", "status": "fail", "reason": "r"})}},
@@ -205,8 +209,9 @@ func TestReadGinkgo(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := &Run{
-		Target:  Target{Name: "node20", Runtime: "node", Version: "20.20.2", Profiles: []string{"latest"}},
-		Partial: true,
+		Target:     Target{Name: "node20", Runtime: "node", Version: "20.20.2", Profiles: []string{"latest"}},
+		Provenance: Provenance{Nodespec: "v1-2-gabc", Seed: 7, LabelFilter: "section=http.METHODS", Fixtures: 3},
+		Partial:    true,
 		Results: []Result{
 			{Case: "AfterSuite", Profile: "(suite)", Status: Fail, Reason: "failed before recording a result: leaked goroutines", Message: "leaked goroutines"},
 			{Case: "a", Profile: "latest", Status: Pass},
@@ -220,5 +225,57 @@ func TestReadGinkgo(t *testing.T) {
 	os.WriteFile(path, []byte("not json"), 0o644)
 	if _, err := ReadGinkgo(path); err == nil || !strings.Contains(err.Error(), "not a Ginkgo JSON report") {
 		t.Fatalf("got %v", err)
+	}
+}
+
+func TestBaselineReasons(t *testing.T) {
+	run := sampleRun() // b divergent ("recorded divergence"), c fail, d n/a ("profile")
+	run.Results = append(run.Results, Result{Case: "p", Profile: "latest", Status: Fail, Provisional: true})
+	first := baselineFile(t, run)
+	if _, ok := first.Statuses["p [latest]"]; ok {
+		t.Error("a provisional case went into the baseline")
+	}
+	want := map[string]string{"b [latest]": "recorded divergence", "d [latest]": "profile"}
+	if d := cmp.Diff(want, first.Reasons); d != "" {
+		t.Errorf("reasons of a first baseline (-want +got):\n%s", d)
+	}
+	lint := first.Lint()
+	if len(lint) != 1 || !strings.Contains(lint[0], "c [latest] is expected to be fail on node20 but has no reason") {
+		t.Errorf("lint: %q", lint)
+	}
+
+	// A person writes reasons; the next baseline keeps them where the
+	// status holds, and drops one whose case changed status.
+	first.Reasons["c [latest]"] = "Node 20 aborts on this input"
+	first.Reasons["b [latest]"] = "written by hand"
+	next := sampleRun()
+	next.Results[1].Status = Pass // b now passes
+	b, err := BaselineOf(next, first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want = map[string]string{"c [latest]": "Node 20 aborts on this input", "d [latest]": "profile"}
+	if d := cmp.Diff(want, b.Reasons); d != "" {
+		t.Errorf("reasons kept (-want +got):\n%s", d)
+	}
+	if l := b.Lint(); len(l) != 0 {
+		t.Errorf("lint of a baseline with every reason: %q", l)
+	}
+
+	// The gate prints the reasons of what is expected not to pass, and
+	// names a failing provisional case without gating on it.
+	failing := sampleRun()
+	failing.Results[1].Status = Pass
+	failing.Results = append(failing.Results, Result{Case: "p", Profile: "latest", Status: Fail, Reason: "new", Provisional: true})
+	d := Compare(b, failing, true)
+	if len(d.Regressions) != 0 || len(d.Provisional) != 1 {
+		t.Fatalf("delta: %+v", d)
+	}
+	var out bytes.Buffer
+	d.Write(&out, "node20")
+	for _, s := range []string{"expected fail c [latest]: Node 20 aborts on this input", "provisional case fails (not gating) p [latest]: new"} {
+		if !strings.Contains(out.String(), s) {
+			t.Errorf("the gate's output lacks %q:\n%s", s, out.String())
+		}
 	}
 }

@@ -6,6 +6,7 @@
 package reports
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -37,6 +38,9 @@ type Result struct {
 	Status   string `json:"status"` // pass, fail, divergent, n/a
 	Reason   string `json:"reason,omitempty"`
 	Message  string `json:"message,omitempty"` // the whole failure message (bytes sent, diff), failures only
+	// Provisional: the case is new and not trusted yet (fixtures'
+	// `provisional: true`); it is reported but never gates.
+	Provisional bool `json:"provisional,omitempty"`
 }
 
 // SuiteProfile marks a failure outside any case: the target would not
@@ -63,10 +67,26 @@ type Target struct {
 	Profiles       []string `json:"profiles"` // the profiles this run checked
 }
 
+// Version is the nodespec version a binary was built from (`git describe`
+// of the clone; the Makefile sets it with -ldflags). A build without it
+// says "dev".
+var Version = "dev"
+
+// Provenance says how a run was made, so that a report read later, or on
+// another machine, names what produced it and how to reproduce it.
+type Provenance struct {
+	Nodespec    string   `json:"nodespec,omitempty"`    // Version of the suite that ran
+	Seed        int64    `json:"seed,omitempty"`        // Ginkgo's random seed (split points derive from it)
+	LabelFilter string   `json:"labelFilter,omitempty"` // the run's label filter, if narrowed
+	Focus       []string `json:"focus,omitempty"`       // the run's focus regexps, if narrowed
+	Fixtures    int      `json:"fixtures,omitempty"`    // cases the suite loaded
+}
+
 // Run is one run of the suite on one target.
 type Run struct {
-	Target  Target
-	Seconds float64 // wall time of the suite
+	Target     Target
+	Provenance Provenance
+	Seconds    float64 // wall time of the suite
 	// Partial is set when the run was narrowed (a focus or label filter), so
 	// it cannot stand for the whole suite: no baseline or record is written
 	// from it, and cases it did not run are not reported missing.
@@ -88,9 +108,22 @@ func ReadGinkgo(path string) (*Run, error) {
 	if err := json.Unmarshal(data, &suites); err != nil {
 		return nil, fmt.Errorf("%s: not a Ginkgo JSON report: %w", path, err)
 	}
+	run, err := FromGinkgo(suites...)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return run, nil
+}
+
+// FromGinkgo is ReadGinkgo on reports in memory (the suite's own
+// ReportAfterSuite writes its summary from it).
+func FromGinkgo(suites ...types.Report) (*Run, error) {
 	run := &Run{}
 	for _, s := range suites {
 		run.Seconds += s.RunTime.Seconds()
+		run.Provenance.Seed = s.SuiteConfig.RandomSeed
+		run.Provenance.LabelFilter = s.SuiteConfig.LabelFilter
+		run.Provenance.Focus = s.SuiteConfig.FocusStrings
 		if len(s.SuiteConfig.FocusStrings) > 0 || len(s.SuiteConfig.SkipStrings) > 0 || s.SuiteConfig.LabelFilter != "" ||
 			len(s.SuiteConfig.FocusFiles) > 0 || len(s.SuiteConfig.SkipFiles) > 0 {
 			run.Partial = true
@@ -108,13 +141,20 @@ func ReadGinkgo(path string) (*Run, error) {
 			for _, e := range sp.ReportEntries {
 				switch e.Name {
 				case "nodespec-target":
-					if err := json.Unmarshal([]byte(e.Value.AsJSON), &run.Target); err != nil {
-						return nil, fmt.Errorf("%s: target entry: %w", path, err)
+					// One entry holds both: the target's fields and how
+					// the run was made.
+					if err := json.Unmarshal(entryJSON(e), &run.Target); err != nil {
+						return nil, fmt.Errorf("target entry: %w", err)
 					}
+					var p Provenance
+					if err := json.Unmarshal(entryJSON(e), &p); err != nil {
+						return nil, fmt.Errorf("target entry: %w", err)
+					}
+					run.Provenance.Nodespec, run.Provenance.Fixtures = p.Nodespec, p.Fixtures
 				case "nodespec":
 					var r Result
-					if err := json.Unmarshal([]byte(e.Value.AsJSON), &r); err != nil {
-						return nil, fmt.Errorf("%s: result entry of %q: %w", path, sp.FullText(), err)
+					if err := json.Unmarshal(entryJSON(e), &r); err != nil {
+						return nil, fmt.Errorf("result entry of %q: %w", sp.FullText(), err)
 					}
 					got = &r
 				}
@@ -150,6 +190,20 @@ func ReadGinkgo(path string) (*Run, error) {
 	return run, nil
 }
 
+// entryJSON is a report entry's value as JSON: read from a file it is
+// there already, in memory (the suite's ReportAfterSuite) it is the value
+// itself.
+func entryJSON(e types.ReportEntry) []byte {
+	if e.Value.AsJSON != "" {
+		return []byte(e.Value.AsJSON)
+	}
+	data, err := json.Marshal(e.Value.GetRawValue())
+	if err != nil {
+		return nil
+	}
+	return data
+}
+
 func (run *Run) sort() {
 	slices.SortStableFunc(run.Results, func(a, b Result) int {
 		if c := strings.Compare(a.Case, b.Case); c != 0 {
@@ -178,4 +232,21 @@ func (t Target) ShownVersion() string {
 		return t.RuntimeVersion
 	}
 	return t.Version
+}
+
+// Describe is the provenance in one line, for summaries and the gate:
+// "nodespec v0.3-12-gabc, seed 1, 718 fixtures, label filter ..., focus ...".
+func (p Provenance) Describe() string {
+	parts := []string{"nodespec " + cmp.Or(p.Nodespec, "(version unknown)")}
+	parts = append(parts, fmt.Sprintf("seed %d", p.Seed))
+	if p.Fixtures > 0 {
+		parts = append(parts, fmt.Sprintf("%d fixtures", p.Fixtures))
+	}
+	if p.LabelFilter != "" {
+		parts = append(parts, "label filter "+p.LabelFilter)
+	}
+	if len(p.Focus) > 0 {
+		parts = append(parts, "focus "+strings.Join(p.Focus, " "))
+	}
+	return strings.Join(parts, ", ")
 }

@@ -20,6 +20,7 @@ func WriteMarkdown(w io.Writer, run *Run) error {
 		title += fmt.Sprintf(" (%s %s)", run.Target.Runtime, run.Target.Version)
 	}
 	p("# nodespec results: %s\n\n", title)
+	p("Profiles %s; %s.\n\n", strings.Join(run.Target.Profiles, ", "), run.Provenance.Describe())
 	p("| profile | %s |\n|---|%s\n", strings.Join(Statuses, " | "), strings.Repeat("---|", len(Statuses)))
 	for _, prof := range profiles {
 		row := []string{}

@@ -5,15 +5,20 @@
 package specs
 
 import (
+	"bytes"
 	"flag"
 	"fmt"
 	"hash/fnv"
 	"os"
+	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
 
 	. "github.com/onsi/ginkgo/v2"
+	"github.com/onsi/ginkgo/v2/reporters"
+	"github.com/onsi/ginkgo/v2/types"
 	. "github.com/onsi/gomega"
 	"go.uber.org/goleak"
 
@@ -21,6 +26,7 @@ import (
 	"github.com/nodespec/nodespec/oracle"
 	"github.com/nodespec/nodespec/oracle/trace"
 	"github.com/nodespec/nodespec/rawwire"
+	"github.com/nodespec/nodespec/reports"
 	"github.com/nodespec/nodespec/targets"
 	"github.com/nodespec/nodespec/targets/registry"
 )
@@ -30,6 +36,8 @@ import (
 var (
 	targetFlag  = flag.String("nodespec.target", "", "target to run the suite on (default $NODESPEC_TARGET or ref)")
 	profileFlag = flag.String("nodespec.profile", "", "doc profile to check (default $NODESPEC_PROFILE or all the target answers to)")
+	outFlag     = flag.String("nodespec.out", "", "directory to write junit.xml, report.json and summary.md into (created if missing)")
+	listFlag    = flag.String("nodespec.list", "", "write the cases that would run (case, profile, sections; after -ginkgo.label-filter and -ginkgo.focus) to this file, and run nothing")
 )
 
 func TestSpecs(t *testing.T) {
@@ -42,6 +50,12 @@ func TestSpecs(t *testing.T) {
 	}
 	if profiles, err = selectProfiles(targetName, firstOf(*profileFlag, os.Getenv("NODESPEC_PROFILE"))); err != nil {
 		t.Fatal(err)
+	}
+	if *listFlag != "" {
+		if err := listCases(*listFlag); err != nil {
+			t.Fatal(err)
+		}
+		return
 	}
 	for _, prefix := range groups {
 		describeSections(prefix)
@@ -109,7 +123,10 @@ var _ = BeforeSuite(func() {
 	// The same, structured, for the tools that record runs and gate on
 	// baselines (reports.ReadGinkgo): which profiles ran tells them whether
 	// the run covers a whole baseline.
-	entry := map[string]any{"name": info.Name, "runtime": info.Runtime, "version": info.Version, "profiles": profiles}
+	// How the run was made goes in the same entry (reports.Provenance);
+	// the seed and filters come from Ginkgo's own report.
+	entry := map[string]any{"name": info.Name, "runtime": info.Runtime, "version": info.Version, "profiles": profiles,
+		"nodespec": reports.Version, "fixtures": len(cases)}
 	if rv, ok := t.(interface{ RuntimeVersion() string }); ok && rv.RuntimeVersion() != "" {
 		entry["runtimeVersion"] = rv.RuntimeVersion() // Bun's or Deno's own version
 	}
@@ -122,6 +139,24 @@ var _ = AfterSuite(func() {
 	}
 	// Every connection, reader and loop of the run must be gone.
 	Expect(goleak.Find(leakBase)).To(Succeed())
+})
+
+// With -nodespec.out, the suite writes its reports itself: Ginkgo's JSON,
+// its JUnit with the run's provenance as suite properties, and the
+// Markdown summary, so the suite binary (make suite) needs no other tool.
+var _ = ReportAfterSuite("nodespec reports", func(r Report) {
+	if *outFlag == "" {
+		return
+	}
+	dir := *outFlag
+	Expect(os.MkdirAll(dir, 0o755)).To(Succeed())
+	Expect(reporters.GenerateJSONReport(r, filepath.Join(dir, "report.json"))).To(Succeed())
+	run, err := reports.FromGinkgo(r)
+	Expect(err).NotTo(HaveOccurred())
+	Expect(reports.WriteJUnit(r, run, filepath.Join(dir, "junit.xml"))).To(Succeed())
+	var md bytes.Buffer
+	Expect(reports.WriteMarkdown(&md, run)).To(Succeed())
+	Expect(os.WriteFile(filepath.Join(dir, "summary.md"), md.Bytes(), 0o644)).To(Succeed())
 })
 
 // Every fixture must be placed by some section-group file, so a new fixture
@@ -156,21 +191,69 @@ func describeSections(prefix string) {
 	}
 	slices.Sort(order)
 	for _, sec := range order {
-		module, _, _ := strings.Cut(sec, "/")
-		Describe(sec, Label("module="+module), func() {
+		Describe(sec, func() {
 			for _, c := range bySection[sec] {
-				// Every section the case cites is a label, so a section
-				// filter finds cases that live under another section too.
-				var labels Labels
-				for _, cited := range c.Sections {
-					labels = append(labels, "section="+strings.ReplaceAll(cited, "/", "."))
-				}
 				for _, p := range profiles {
-					It(fmt.Sprintf("%s [%s]", c.ID, p), append(slices.Clip(labels), "profile="+p), func() { runCase(c, p) })
+					It(specName(c, p), specLabels(c, p), func() { runCase(c, p) })
 				}
 			}
 		})
 	}
+}
+
+func specName(c *fixtures.Case, profile string) string { return fmt.Sprintf("%s [%s]", c.ID, profile) }
+
+// specLabels: every section the case cites is a label, so a section filter
+// finds cases that live under another section too; the module of the
+// first section (its Describe's label) and the profile are labels.
+func specLabels(c *fixtures.Case, profile string) Labels {
+	module, _, _ := strings.Cut(c.Sections[0], "/")
+	labels := Labels{"module=" + module}
+	for _, cited := range c.Sections {
+		labels = append(labels, "section="+strings.ReplaceAll(cited, "/", "."))
+	}
+	return append(labels, "profile="+profile)
+}
+
+// listCases writes what a run with the same label filter and focus would
+// run, without running it (make list): one line per case and profile (a
+// case whose profiles lack the profile runs too, and reports n/a).
+func listCases(path string) error {
+	suiteCfg, _ := GinkgoConfiguration()
+	keep := func([]string) bool { return true }
+	if suiteCfg.LabelFilter != "" {
+		f, err := types.ParseLabelFilter(suiteCfg.LabelFilter)
+		if err != nil {
+			return err
+		}
+		keep = f
+	}
+	var focus []*regexp.Regexp
+	for _, f := range suiteCfg.FocusStrings {
+		re, err := regexp.Compile(f)
+		if err != nil {
+			return fmt.Errorf("focus %q: %w", f, err)
+		}
+		focus = append(focus, re)
+	}
+	var b strings.Builder
+	n := 0
+	for _, c := range cases {
+		for _, p := range profiles {
+			if !keep(specLabels(c, p)) {
+				continue
+			}
+			// Ginkgo focuses on the full text: the Describe, then the It.
+			text := c.Sections[0] + " " + specName(c, p)
+			if len(focus) > 0 && !slices.ContainsFunc(focus, func(re *regexp.Regexp) bool { return re.MatchString(text) }) {
+				continue
+			}
+			fmt.Fprintf(&b, "%s\t%s\t%s\n", c.ID, p, strings.Join(c.Sections, " "))
+			n++
+		}
+	}
+	fmt.Fprintf(&b, "# %d case run(s) of %d fixtures on %s\n", n, len(cases), targetName)
+	return os.WriteFile(path, []byte(b.String()), 0o644)
 }
 
 // segmentations: a server-side case runs whole, byte by byte and split at
@@ -192,10 +275,20 @@ func segmentations(c *fixtures.Case) []rawwire.Segmentation {
 func runCase(c *fixtures.Case, profile string) {
 	run := oracle.Run{Case: c, Profile: profile, Target: targetInfo.Name, Seed: GinkgoRandomSeed()}
 	report := func(s oracle.Status, reason string) {
-		AddReportEntry("nodespec", ReportEntryVisibilityNever, map[string]string{
+		AddReportEntry("nodespec", ReportEntryVisibilityNever, map[string]any{
 			"case": c.ID, "file": c.File, "sections": strings.Join(c.Sections, " "),
 			"profile": profile, "target": targetInfo.Name, "status": string(s), "reason": reason,
+			"provisional": c.Provisional,
 		})
+	}
+	// A provisional case's failure is reported like any other but does not
+	// fail the suite: the spec is skipped with the reason.
+	fail := func(v oracle.Verdict) {
+		report(oracle.Fail, v.Reason)
+		if c.Provisional {
+			Skip("provisional case failed (not gating): " + run.Message(v))
+		}
+		Fail(run.Message(v))
 	}
 	if ok, why := oracle.Applicable(c, profile, targetInfo); !ok {
 		report(oracle.NotApplicable, why)
@@ -207,13 +300,11 @@ func runCase(c *fixtures.Case, profile string) {
 		run.Segmentation = seg.Name
 		tr, err := targets.Run(target, c, profile, seg)
 		if err != nil {
-			report(oracle.Fail, err.Error())
-			Fail(run.Message(oracle.Verdict{Status: oracle.Fail, Reason: "the target could not run the case: " + err.Error()}))
+			fail(oracle.Verdict{Status: oracle.Fail, Reason: "the target could not run the case: " + err.Error()})
 		}
 		v := oracle.Judge(c, profile, targetInfo, tr)
 		if v.Status == oracle.Fail {
-			report(oracle.Fail, v.Reason)
-			Fail(run.Message(v))
+			fail(v)
 		}
 		if first == nil {
 			first, verdict = tr, v
@@ -225,9 +316,7 @@ func runCase(c *fixtures.Case, profile string) {
 			d = fmt.Sprintf("verdict %s under whole, %s under %s", verdict.Status, v.Status, seg.Name)
 		}
 		if d != "" {
-			v := oracle.Verdict{Status: oracle.Fail, Reason: "segmentation changed the outcome (-whole +" + seg.Name + ")", Diff: d}
-			report(oracle.Fail, v.Reason)
-			Fail(run.Message(v))
+			fail(oracle.Verdict{Status: oracle.Fail, Reason: "segmentation changed the outcome (-whole +" + seg.Name + ")", Diff: d})
 		}
 	}
 	report(verdict.Status, verdict.Reason)

@@ -5,6 +5,7 @@
 //	nodespec-report record   -json R -o FILE      the run as a committed record (make matrix)
 //	nodespec-report baseline -json R -o FILE      the run as the target's baseline (make baseline)
 //	nodespec-report gate     -json R -baseline B  compare with the baseline; exit 1 on a regression
+//	nodespec-report lint     B ...                every expected failure or divergence in the baselines has a reason
 package main
 
 import (
@@ -23,6 +24,10 @@ func main() {
 		usage()
 	}
 	cmd := os.Args[1]
+	if cmd == "lint" {
+		lint(os.Args[2:])
+		return
+	}
 	fs := flag.NewFlagSet(cmd, flag.ExitOnError)
 	in := fs.String("json", "", "Ginkgo JSON report to read")
 	out := fs.String("o", "", "file to write (default: stdout)")
@@ -45,12 +50,29 @@ func main() {
 		write(*out, func(w io.Writer) error { return reports.WriteRecord(w, run) })
 		fmt.Fprintf(os.Stderr, "recorded %s: %s\n", run.Target.Name, countsLine(run))
 	case "baseline":
-		b, err := reports.BaselineOf(run)
+		// The baseline it replaces gives the reasons people wrote.
+		var prev *reports.Baseline
+		if *out != "" {
+			if p, err := reports.ReadBaselineFile(*out); err == nil {
+				prev = p
+			} else if !os.IsNotExist(err) {
+				die(err)
+			}
+		}
+		b, err := reports.BaselineOf(run, prev)
 		if err != nil {
 			die(err)
 		}
 		write(*out, b.Write)
 		fmt.Fprintf(os.Stderr, "baseline of %s: %d cases written to %s\n", run.Target.Name, len(b.Statuses), *out)
+		if *out != "" {
+			// Read back, so the lint names lines of the file written.
+			if b, err := reports.ReadBaselineFile(*out); err == nil {
+				for _, l := range b.Lint() {
+					fmt.Fprintln(os.Stderr, l)
+				}
+			}
+		}
 	case "gate":
 		if *base == "" {
 			usage()
@@ -89,6 +111,28 @@ func main() {
 	}
 }
 
+// lint checks baseline files: each must read, and each line that expects a
+// failure or a divergence must say why.
+func lint(paths []string) {
+	bad := 0
+	for _, p := range paths {
+		b, err := reports.ReadBaselineFile(p)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			bad++
+			continue
+		}
+		for _, l := range b.Lint() {
+			fmt.Fprintln(os.Stderr, l)
+			bad++
+		}
+	}
+	if bad > 0 {
+		die(fmt.Errorf("%d problem(s) in the baselines", bad))
+	}
+	fmt.Printf("baselines: %d file(s) ok\n", len(paths))
+}
+
 // write renders into memory first, so a failed render never leaves a
 // truncated file behind.
 func write(path string, render func(io.Writer) error) {
@@ -120,6 +164,7 @@ func countsLine(run *reports.Run) string {
 
 func usage() {
 	fmt.Fprintln(os.Stderr, "usage: nodespec-report summary|record|baseline|gate -json REPORT.json [-md FILE] [-o FILE] [-baseline FILE]")
+	fmt.Fprintln(os.Stderr, "       nodespec-report lint BASELINE.tsv ...")
 	os.Exit(2)
 }
 
