@@ -18,6 +18,11 @@ DURATION ?=
 MATRIX_SEED ?= 1
 # Every pinned target, in registry order: the columns of the matrix.
 MATRIX_TARGETS := $(shell awk '!/^\#/ && NF {print $$1}' targets/registry/runtimes.tsv)
+# TARGETS narrows `make matrix` to a shard (spaces or commas); the records
+# of the others stay as they are. MATRIX_JOBS targets run side by side.
+comma := ,
+MATRIX_RUN = $(or $(subst $(comma), ,$(TARGETS)),$(MATRIX_TARGETS))
+MATRIX_JOBS ?= 2
 
 # The nodespec version reports carry (reports.Version): the clone's
 # `git describe`, "-dirty" when the tree has uncommitted changes.
@@ -32,7 +37,7 @@ GINKGO_ARGS = $(SUITE_FLAGS) -nodespec.out=$(abspath $(OUT)) \
               $(if $(LABELS),-ginkgo.label-filter='$(LABELS)') \
               $(if $(SEED),-ginkgo.seed=$(SEED))
 
-.PHONY: help test unit conformance gated gate baseline matrix docs coverage targets lint bench sections browser probe fuzz fuzz-go list suite
+.PHONY: help test unit conformance gated gate baseline matrix docs coverage targets lint bench sections browser probe fuzz fuzz-go list suite matrix-target matrix-merge
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -71,13 +76,22 @@ baseline: ## run the whole suite on TARGET and record the result as its baseline
 	@$(MAKE) --no-print-directory conformance TARGET=$(TARGET) || true
 	$(GO) run ./cmd/nodespec-report baseline -json $(OUT)/report.json -o reports/baselines/$(TARGET).tsv
 
-matrix: ## run the suite on every pinned target, record each under reports/recorded/, regenerate CONFORMANCE.md and the HTML matrix
+matrix: ## run the suite on TARGETS (default: every pinned target), MATRIX_JOBS side by side; record each under reports/recorded/, then regenerate CONFORMANCE.md and the HTML matrix
 	@mkdir -p reports/out reports/recorded
-	@for t in $(MATRIX_TARGETS); do \
-	  $(MAKE) --no-print-directory conformance TARGET=$$t OUT=reports/out/$$t SEED=$(MATRIX_SEED) >reports/out/matrix-$$t.log 2>&1; \
-	  test -f reports/out/$$t/report.json || { echo "$$t wrote no report; see reports/out/matrix-$$t.log"; exit 1; }; \
-	  $(GO) run ./cmd/nodespec-report record -json reports/out/$$t/report.json -o reports/recorded/$$t.jsonl || exit 1; \
-	done
+	@for t in $(MATRIX_RUN); do case " $(MATRIX_TARGETS) " in *" $$t "*) ;; *) echo "make matrix: $$t is not a pinned target (pinned: $(MATRIX_TARGETS))"; exit 2;; esac; done
+	@printf '%s\n' $(MATRIX_RUN) | xargs -P $(MATRIX_JOBS) -I{} $(MAKE) --no-print-directory matrix-target MT={}
+	@$(MAKE) --no-print-directory docs
+
+# One column of the matrix: the whole suite on MT with the matrix seed,
+# recorded. Its output goes to a log of its own (targets run side by side).
+matrix-target:
+	@$(MAKE) --no-print-directory conformance TARGET=$(MT) OUT=reports/out/$(MT) SEED=$(MATRIX_SEED) >reports/out/matrix-$(MT).log 2>&1; \
+	test -f reports/out/$(MT)/report.json || { echo "$(MT) wrote no report; see reports/out/matrix-$(MT).log"; exit 1; }; \
+	$(GO) run ./cmd/nodespec-report record -json reports/out/$(MT)/report.json -o reports/recorded/$(MT).jsonl
+
+matrix-merge: ## merge the records of matrix shards (FROM="dir ..." of <target>.jsonl files, e.g. CI artifacts) into reports/recorded/, then make docs
+	@test -n "$(FROM)" || { echo "make matrix-merge needs FROM='<shard dir> ...'"; exit 2; }
+	$(GO) run ./cmd/nodespec-report merge -o reports/recorded $(FROM)
 	@$(MAKE) --no-print-directory docs
 
 docs: ## regenerate CONFORMANCE.md and reports/recorded/matrix.html from the fixtures, the section index and the recorded matrix
@@ -86,8 +100,8 @@ docs: ## regenerate CONFORMANCE.md and reports/recorded/matrix.html from the fix
 coverage: ## per profile and module/class: doc sections with at least one case, and the ones without
 	@$(GO) run ./cmd/nodespec-coverage
 
-targets: ## install the pinned runtimes (targets/registry/runtimes.tsv) into ~/.cache/nodespec
-	bash targets/install.sh
+targets: ## install the pinned runtimes (targets/registry/runtimes.tsv) into ~/.cache/nodespec [TARGETS=a,b: only those]
+	bash targets/install.sh $(if $(TARGETS),$(subst $(comma), ,$(TARGETS)))
 
 browser: ## install Debian's chromium for the HTML page test (needs root or sudo)
 	@if [ -z "$$NODESPEC_CHROMIUM" ] && ! command -v chromium >/dev/null; then \

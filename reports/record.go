@@ -5,7 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"os"
+	"path/filepath"
+	"slices"
+	"strings"
 )
 
 // A record is a run written down to be committed: `make matrix` keeps one
@@ -94,4 +98,57 @@ func ReadRecordFile(path string) (*Run, error) {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return run, nil
+}
+
+// MergeRecords copies the records of matrix shards (each a directory of
+// <target>.jsonl, e.g. one CI job's artifact) into the recorded matrix
+// dst, byte for byte, and says what it copied. Each record must read and
+// be named after its target; a target may come from one shard only; and
+// every shard must have been made by the same nodespec version with the
+// same seed, or the merged matrix would mix suites.
+func MergeRecords(dst string, shards []string) ([]string, error) {
+	if len(shards) == 0 {
+		return nil, fmt.Errorf("merge: give the shard directories")
+	}
+	from := map[string]string{} // target -> file
+	var first *Run
+	var firstFile string
+	for _, dir := range shards {
+		files, err := filepath.Glob(filepath.Join(dir, "*.jsonl"))
+		if err != nil || len(files) == 0 {
+			return nil, fmt.Errorf("merge: %s holds no <target>.jsonl record", dir)
+		}
+		for _, f := range files {
+			run, err := ReadRecordFile(f)
+			if err != nil {
+				return nil, err
+			}
+			if strings.TrimSuffix(filepath.Base(f), ".jsonl") != run.Target.Name {
+				return nil, fmt.Errorf("merge: %s is the record of %s; a record is named <target>.jsonl", f, run.Target.Name)
+			}
+			if prev, ok := from[run.Target.Name]; ok {
+				return nil, fmt.Errorf("merge: %s comes from two shards (%s and %s)", run.Target.Name, prev, f)
+			}
+			from[run.Target.Name] = f
+			p := run.Provenance
+			if first == nil {
+				first, firstFile = run, f
+			} else if q := first.Provenance; p.Nodespec != q.Nodespec || p.Seed != q.Seed {
+				return nil, fmt.Errorf("merge: %s was made by %s; %s by %s: the shards of one matrix run the same suite with the same seed",
+					f, p.Describe(), firstFile, q.Describe())
+			}
+		}
+	}
+	var merged []string
+	for _, name := range slices.Sorted(maps.Keys(from)) {
+		data, err := os.ReadFile(from[name])
+		if err != nil {
+			return nil, err
+		}
+		if err := os.WriteFile(filepath.Join(dst, name+".jsonl"), data, 0o644); err != nil {
+			return nil, err
+		}
+		merged = append(merged, name+" from "+from[name])
+	}
+	return merged, nil
 }

@@ -279,3 +279,47 @@ func TestBaselineReasons(t *testing.T) {
 		}
 	}
 }
+
+func TestMergeRecords(t *testing.T) {
+	write := func(dir string, run *Run) {
+		t.Helper()
+		var buf bytes.Buffer
+		if err := WriteRecord(&buf, run); err != nil {
+			t.Fatal(err)
+		}
+		os.MkdirAll(dir, 0o755)
+		if err := os.WriteFile(filepath.Join(dir, run.Target.Name+".jsonl"), buf.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	root := t.TempDir()
+	a, b, dst := filepath.Join(root, "a"), filepath.Join(root, "b"), filepath.Join(root, "recorded")
+	os.MkdirAll(dst, 0o755)
+	bun := sampleRun()
+	bun.Target.Name = "bun"
+	write(a, sampleRun())
+	write(b, bun)
+	merged, err := MergeRecords(dst, []string{a, b})
+	if err != nil || len(merged) != 2 {
+		t.Fatalf("merged %v, %v", merged, err)
+	}
+	for _, name := range []string{"node20", "bun"} {
+		src, _ := os.ReadFile(filepath.Join(map[string]string{"node20": a, "bun": b}[name], name+".jsonl"))
+		got, _ := os.ReadFile(filepath.Join(dst, name+".jsonl"))
+		if !bytes.Equal(src, got) {
+			t.Errorf("%s: the merged record is not the shard's, byte for byte", name)
+		}
+	}
+
+	// The same target from two shards, and shards of different suites.
+	write(b, sampleRun())
+	if _, err := MergeRecords(dst, []string{a, b}); err == nil || !strings.Contains(err.Error(), "node20 comes from two shards") {
+		t.Errorf("two shards of node20: %v", err)
+	}
+	os.Remove(filepath.Join(b, "node20.jsonl"))
+	bun.Provenance.Nodespec = "v9-other"
+	write(b, bun)
+	if _, err := MergeRecords(dst, []string{a, b}); err == nil || !strings.Contains(err.Error(), "the same suite with the same seed") {
+		t.Errorf("shards of different suites: %v", err)
+	}
+}

@@ -237,6 +237,9 @@ func (t Target) ShownVersion() string {
 // Describe is the provenance in one line, for summaries and the gate:
 // "nodespec v0.3-12-gabc, seed 1, 718 fixtures, label filter ..., focus ...".
 func (p Provenance) Describe() string {
+	if p.Nodespec == "" && p.Seed == 0 {
+		return "(not recorded)"
+	}
 	parts := []string{"nodespec " + cmp.Or(p.Nodespec, "(version unknown)")}
 	parts = append(parts, fmt.Sprintf("seed %d", p.Seed))
 	if p.Fixtures > 0 {

@@ -6,6 +6,7 @@
 //	nodespec-report baseline -json R -o FILE      the run as the target's baseline (make baseline)
 //	nodespec-report gate     -json R -baseline B  compare with the baseline; exit 1 on a regression
 //	nodespec-report lint     B ...                every expected failure or divergence in the baselines has a reason
+//	nodespec-report merge    -o DIR SHARD ...     copy the records (<target>.jsonl) of matrix shards into DIR
 package main
 
 import (
@@ -24,8 +25,15 @@ func main() {
 		usage()
 	}
 	cmd := os.Args[1]
-	if cmd == "lint" {
+	switch cmd {
+	case "lint":
 		lint(os.Args[2:])
+		return
+	case "merge":
+		fs := flag.NewFlagSet(cmd, flag.ExitOnError)
+		out := fs.String("o", "reports/recorded", "directory of the recorded matrix to merge into")
+		fs.Parse(os.Args[2:])
+		merge(*out, fs.Args())
 		return
 	}
 	fs := flag.NewFlagSet(cmd, flag.ExitOnError)
@@ -133,6 +141,18 @@ func lint(paths []string) {
 	fmt.Printf("baselines: %d file(s) ok\n", len(paths))
 }
 
+// merge copies the records of matrix shards into the recorded matrix
+// (reports.MergeRecords says what it checks).
+func merge(dst string, shards []string) {
+	merged, err := reports.MergeRecords(dst, shards)
+	if err != nil {
+		die(err)
+	}
+	for _, m := range merged {
+		fmt.Println("merged", m)
+	}
+}
+
 // write renders into memory first, so a failed render never leaves a
 // truncated file behind.
 func write(path string, render func(io.Writer) error) {
@@ -165,6 +185,7 @@ func countsLine(run *reports.Run) string {
 func usage() {
 	fmt.Fprintln(os.Stderr, "usage: nodespec-report summary|record|baseline|gate -json REPORT.json [-md FILE] [-o FILE] [-baseline FILE]")
 	fmt.Fprintln(os.Stderr, "       nodespec-report lint BASELINE.tsv ...")
+	fmt.Fprintln(os.Stderr, "       nodespec-report merge [-o reports/recorded] SHARD_DIR ...")
 	os.Exit(2)
 }
 

@@ -70,8 +70,8 @@ type printer func(format string, args ...any)
 
 func writeTargets(p printer, m *matrix.Matrix) {
 	p("## Targets\n\n")
-	p("| target | runtime | version | profile | cases | %s pass | %s fail | %s divergent | %s n/a |\n", symbol[reports.Pass], symbol[reports.Fail], symbol[reports.Divergent], symbol[reports.NotApplicable])
-	p("|---|---|---|---|--:|--:|--:|--:|--:|\n")
+	p("| target | runtime | version | profile | cases | %s pass | %s fail | %s divergent | %s n/a | recorded with |\n", symbol[reports.Pass], symbol[reports.Fail], symbol[reports.Divergent], symbol[reports.NotApplicable])
+	p("|---|---|---|---|--:|--:|--:|--:|--:|---|\n")
 	for _, t := range m.Targets {
 		total := 0
 		for _, n := range t.Counts {
@@ -81,8 +81,9 @@ func writeTargets(p printer, m *matrix.Matrix) {
 		if t.RuntimeVersion != "" {
 			version = fmt.Sprintf("%s (reports Node %s)", t.RuntimeVersion, t.Version)
 		}
-		p("| %s | %s | %s | %s | %d | %d | %d | %d | %d |\n", t.Name, t.Runtime, version, strings.Join(t.Profiles, " "), total,
-			t.Counts[reports.Pass], t.Counts[reports.Fail], t.Counts[reports.Divergent], t.Counts[reports.NotApplicable])
+		p("| %s | %s | %s | %s | %d | %d | %d | %d | %d | %s |\n", t.Name, t.Runtime, version, strings.Join(t.Profiles, " "), total,
+			t.Counts[reports.Pass], t.Counts[reports.Fail], t.Counts[reports.Divergent], t.Counts[reports.NotApplicable],
+			t.Provenance.Describe())
 	}
 	p("\n")
 }

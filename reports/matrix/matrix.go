@@ -26,7 +26,8 @@ type SectionInfo struct {
 // Target is one column: a runtime checked against one profile.
 type Target struct {
 	reports.Target
-	Counts map[string]int // status -> cases
+	Provenance reports.Provenance // how the recorded run was made
+	Counts     map[string]int     // status -> cases
 }
 
 // Divergence is a recorded difference of some runtimes from their docs.
@@ -113,7 +114,7 @@ func Build(cases []*fixtures.Case, runs []*reports.Run, lookup func(id string) (
 		if len(run.Target.Profiles) != 1 {
 			return nil, fmt.Errorf("run of %s checked profiles %v; a matrix column is one profile", run.Target.Name, run.Target.Profiles)
 		}
-		t := Target{Target: run.Target, Counts: map[string]int{}}
+		t := Target{Target: run.Target, Provenance: run.Provenance, Counts: map[string]int{}}
 		for _, r := range run.Results {
 			c := byID[r.Case]
 			if c == nil {

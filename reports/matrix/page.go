@@ -15,7 +15,7 @@ import (
 //go:embed page.html.tmpl
 var pageTemplate string
 
-var pageTmpl = template.Must(template.New("page").Parse(pageTemplate))
+var pageTmpl = template.Must(template.New("page").Funcs(template.FuncMap{"join": strings.Join}).Parse(pageTemplate))
 
 // WriteHTML renders m as one self-contained HTML page: the section × target
 // matrix, every case of every section with its result on every target, and
@@ -114,7 +114,15 @@ type pageCase struct {
 	ID, Href, Note, Meta string
 	Key                  string
 	Cells                []caseCell
-	Details              []caseCell // the cells that open: every result but a pass
+	Details              []caseDetail // what the cells open: every result but a pass, one per distinct result
+}
+
+// caseDetail is one result shown once for every target that had it: the
+// same divergence note on node20, node22 and node24 is one block naming
+// the three, and each of their cells opens it.
+type caseDetail struct {
+	caseCell
+	Targets []string
 }
 
 type caseCell struct {
@@ -161,10 +169,10 @@ func newPage(m *Matrix, fixtureBase string) *page {
 				if ok {
 					cell.statusInfo, cell.Reason, cell.Message = infoOf(r.Status), r.Reason, messageLines(r.Message)
 				}
-				pc.Cells = append(pc.Cells, cell)
 				if cell.Name != reports.Pass {
-					pc.Details = append(pc.Details, cell)
+					cell.Key = pc.addDetail(cell)
 				}
+				pc.Cells = append(pc.Cells, cell)
 			}
 			ps.Cases = append(ps.Cases, pc)
 		}
@@ -173,6 +181,23 @@ func newPage(m *Matrix, fixtureBase string) *page {
 	p.Modules = slices.Sorted(maps.Keys(modules))
 	p.NCases = len(cases)
 	return p
+}
+
+// addDetail files a cell's result under the detail block of the same
+// status, reason and message, making one when it is the first, and
+// returns the block's key (what the cell's button opens).
+func (pc *pageCase) addDetail(cell caseCell) string {
+	for i := range pc.Details {
+		d := &pc.Details[i]
+		if d.Name == cell.Name && d.Reason == cell.Reason && slices.Equal(d.Message, cell.Message) {
+			d.Targets = append(d.Targets, cell.Target)
+			return d.Key
+		}
+	}
+	d := caseDetail{caseCell: cell, Targets: []string{cell.Target}}
+	d.Key = fmt.Sprintf("%s-d%d", pc.Key, len(pc.Details))
+	pc.Details = append(pc.Details, d)
+	return d.Key
 }
 
 func newSectionCell(s *Section, target string) sectionCell {

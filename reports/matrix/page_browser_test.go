@@ -296,7 +296,7 @@ func TestBrowserMatrixPage(t *testing.T) {
 	if err != nil || expanded.Value != "true" {
 		t.Errorf("aria-expanded of the open section: %+v, %v", expanded, err)
 	}
-	failure := `tr.detail details.msg[data-target="node20"][data-status="fail"] pre`
+	failure := `tr.detail details.msg[data-targets~="node20"][data-status="fail"] pre`
 	do("open the failure", chromedp.Click(chromedp.CSS(`tr.case[data-case="headers-dup"] td[data-target="node20"] button`)),
 		chromedp.WaitVisible(chromedp.CSS(failure)))
 	msg, err := chromedp.Run(bctx, chromedp.Text(chromedp.CSS(failure)))
@@ -314,8 +314,8 @@ func TestBrowserMatrixPage(t *testing.T) {
 		t.Errorf("title of the divergent cell: %+v, %v", reason, err)
 	}
 	do("open the divergence", chromedp.Click(chromedp.CSS(divergent)),
-		chromedp.WaitVisible(chromedp.CSS(`tr.detail details.msg[data-target="bun"][data-status="divergent"] .reason`)))
-	shown, err := chromedp.Run(bctx, chromedp.Text(chromedp.CSS(`tr.detail details.msg[data-target="bun"][data-status="divergent"]`)))
+		chromedp.WaitVisible(chromedp.CSS(`tr.detail details.msg[data-targets~="bun"][data-status="divergent"] .reason`)))
+	shown, err := chromedp.Run(bctx, chromedp.Text(chromedp.CSS(`tr.detail details.msg[data-targets~="bun"][data-status="divergent"]`)))
 	if err != nil || !strings.Contains(shown, "Bun lower-cases header values") {
 		t.Errorf("the open divergence shows %q, %v", shown, err)
 	}

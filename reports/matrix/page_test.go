@@ -250,3 +250,38 @@ func TestBreakPoints(t *testing.T) {
 		}
 	}
 }
+
+// One divergence note on several targets is one detail block naming them
+// all, and each of their cells opens that block.
+func TestPageGroupsIdenticalResults(t *testing.T) {
+	m := testMatrix(t)
+	var c *Case
+	for _, x := range m.Cases {
+		if x.ID == "headers-lower" {
+			c = x
+		}
+	}
+	same := c.Results["bun"]
+	same.Target = "node20"
+	c.Results["node20"] = same // node20 diverges as bun does, with the same note
+	other := same
+	other.Target, other.Reason = "node6", "recorded divergence: another note"
+	c.Results["node6"] = other
+	page := render(t, m)
+	start := strings.Index(page, `data-case="headers-lower"`)
+	end := strings.Index(page[start:], "</tbody>")
+	row := page[start : start+end]
+	if n := strings.Count(row, `<details class="msg`); n != 2 {
+		t.Errorf("want 2 detail blocks (one shared by node20 and bun, one for node6), got %d:\n%s", n, row)
+	}
+	shared := regexp.MustCompile(`<details class="msg divergent" data-key="([^"]+)" data-targets="node20 bun"`).FindStringSubmatch(row)
+	if shared == nil {
+		t.Fatalf("no block shared by node20 and bun:\n%s", row)
+	}
+	if n := strings.Count(row, `data-open="`+shared[1]+`"`); n != 2 {
+		t.Errorf("want the cells of node20 and bun to open %s, %d do", shared[1], n)
+	}
+	if !strings.Contains(row, `<b class="mono">node20, bun</b>`) {
+		t.Errorf("the shared block does not name both targets:\n%s", row)
+	}
+}
