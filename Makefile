@@ -37,13 +37,13 @@ GINKGO_ARGS = $(SUITE_FLAGS) -nodespec.out=$(abspath $(OUT)) \
               $(if $(LABELS),-ginkgo.label-filter='$(LABELS)') \
               $(if $(SEED),-ginkgo.seed=$(SEED))
 
-.PHONY: help test unit conformance gated gate baseline matrix docs coverage targets lint bench sections browser probe fuzz fuzz-go list suite matrix-target matrix-merge
+.PHONY: help test unit conformance gated gate baseline matrix docs coverage targets lint bench sections browser probe fuzz fuzz-go list suite suite-check matrix-target matrix-merge
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 	@echo "  variables: TARGET=ref|custom|node20|node6|node14|node22|node24|node26|bun|deno  PROFILE=v6|v14|latest  FOCUS=<regexp>  LABELS=<ginkgo label filter>  SEED=<n>"
 
-test: browser lint unit ## lint, unit tests, the suite on ref (every case must pass) and on the system node, both gated on their baselines
+test: browser lint unit suite-check ## lint, unit tests, the suite binary from an empty directory, the suite on ref (every case must pass) and on the system node, both gated on their baselines
 	@command -v node >/dev/null || { echo "make test gates the system node (target node20) and found no node on PATH"; exit 1; }
 	@ok=0; $(MAKE) --no-print-directory gated TARGET=ref RACE=-race || ok=1; \
 	$(MAKE) --no-print-directory gated TARGET=node20 || ok=1; \
@@ -147,3 +147,20 @@ list: ## print the cases a run would run (case, profile, sections) without runni
 	  $(if $(FOCUS),-ginkgo.focus='$(FOCUS)') $(if $(LABELS),-ginkgo.label-filter='$(LABELS)') >$(OUT)/list.log 2>&1 || \
 	  { cat $(OUT)/list.log; echo "make list: the suite could not list its cases"; exit 1; }
 	@cat $(OUT)/list.tsv
+
+suite: ## build bin/nodespec-suite: the whole suite in one executable (fixtures, section index, harness embedded) that runs with no Go and no clone (see README)
+	$(GO) test -c $(LDFLAGS) -o bin/nodespec-suite ./specs
+
+# suite-check: the suite binary, run from an empty directory with no Go on
+# PATH, on ref and on the system node (a few cases each: the whole suite
+# runs in `make test` already); it must write its three reports.
+suite-check: suite
+	@bin=$(abspath bin/nodespec-suite); dir=$$(mktemp -d); nodedir=$$(dirname "$$(command -v node)"); \
+	trap 'rm -rf "$$dir"' EXIT; cd "$$dir" && \
+	for t in ref node20; do \
+	  PATH="$$nodedir:/usr/bin:/bin" "$$bin" -nodespec.target $$t -nodespec.out out-$$t -ginkgo.label-filter='section=http.Server.event.request' >log-$$t 2>&1 \
+	    || { cat log-$$t; echo "suite-check: the suite binary failed on $$t"; exit 1; }; \
+	  for f in junit.xml report.json summary.md; do test -s out-$$t/$$f || { echo "suite-check: $$t wrote no $$f"; exit 1; }; done; \
+	  grep -q 'nodespec.version' out-$$t/junit.xml || { echo "suite-check: $$t junit.xml lacks the provenance"; exit 1; }; \
+	  echo "suite-check: $$t: $$(sed -n 3p out-$$t/summary.md)"; \
+	done

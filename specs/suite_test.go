@@ -37,6 +37,10 @@ var (
 	targetFlag  = flag.String("nodespec.target", "", "target to run the suite on (default $NODESPEC_TARGET or ref)")
 	profileFlag = flag.String("nodespec.profile", "", "doc profile to check (default $NODESPEC_PROFILE or all the target answers to)")
 	outFlag     = flag.String("nodespec.out", "", "directory to write junit.xml, report.json and summary.md into (created if missing)")
+	runtimeFlag = flag.String("nodespec.runtime", "", "run nodespec's own harness on this runtime command (e.g. /opt/bun/bin/bun): the custom target, profile from -nodespec.profile (default latest)")
+	harnessFlag = flag.String("nodespec.harness", "", "run your own harness command (PROTOCOL.md): the custom target, profile from -nodespec.profile (default latest)")
+	baseFlag    = flag.String("nodespec.baseline", "", "after the run, gate it on this baseline (the target's expectations, make baseline's format): the suite fails on a regression")
+	writeFlag   = flag.String("nodespec.write-baseline", "", "after a whole run, write its results to this baseline file, keeping the reasons of the file it replaces")
 	listFlag    = flag.String("nodespec.list", "", "write the cases that would run (case, profile, sections; after -ginkgo.label-filter and -ginkgo.focus) to this file, and run nothing")
 )
 
@@ -44,6 +48,9 @@ func TestSpecs(t *testing.T) {
 	// The spec tree depends on the target's profiles, so it is built here,
 	// after the test binary has parsed its flags, and before RunSpecs.
 	targetName = firstOf(*targetFlag, os.Getenv("NODESPEC_TARGET"), "ref")
+	if err := customFromFlags(); err != nil {
+		t.Fatal(err)
+	}
 	var err error
 	if cases, err = fixtures.All(); err != nil {
 		t.Fatalf("fixtures do not load:\n%v", err)
@@ -82,6 +89,28 @@ var (
 func group(prefix string) bool {
 	groups = append(groups, prefix)
 	return true
+}
+
+// customFromFlags: -nodespec.runtime and -nodespec.harness are the custom
+// target (registry: NODESPEC_TARGET_RUNTIME / NODESPEC_TARGET_CMD), so the
+// suite binary runs any runtime without environment variables.
+func customFromFlags() error {
+	if *runtimeFlag == "" && *harnessFlag == "" {
+		return nil
+	}
+	if *runtimeFlag != "" && *harnessFlag != "" {
+		return fmt.Errorf("give -nodespec.runtime or -nodespec.harness, not both")
+	}
+	if *targetFlag != "" && *targetFlag != "custom" {
+		return fmt.Errorf("-nodespec.runtime and -nodespec.harness run the custom target, not %s", *targetFlag)
+	}
+	targetName = "custom"
+	os.Setenv("NODESPEC_TARGET_RUNTIME", *runtimeFlag)
+	os.Setenv("NODESPEC_TARGET_CMD", *harnessFlag)
+	if p := firstOf(*profileFlag, os.Getenv("NODESPEC_PROFILE")); p != "" {
+		os.Setenv("NODESPEC_TARGET_PROFILE", p)
+	}
+	return nil
 }
 
 func firstOf(vals ...string) string {
@@ -144,19 +173,44 @@ var _ = AfterSuite(func() {
 // With -nodespec.out, the suite writes its reports itself: Ginkgo's JSON,
 // its JUnit with the run's provenance as suite properties, and the
 // Markdown summary, so the suite binary (make suite) needs no other tool.
+// With -nodespec.baseline / -nodespec.write-baseline it gates on, or
+// writes, the target's expectations as `make gate` / `make baseline` do.
 var _ = ReportAfterSuite("nodespec reports", func(r Report) {
-	if *outFlag == "" {
+	if *outFlag == "" && *baseFlag == "" && *writeFlag == "" {
 		return
 	}
-	dir := *outFlag
-	Expect(os.MkdirAll(dir, 0o755)).To(Succeed())
-	Expect(reporters.GenerateJSONReport(r, filepath.Join(dir, "report.json"))).To(Succeed())
 	run, err := reports.FromGinkgo(r)
 	Expect(err).NotTo(HaveOccurred())
-	Expect(reports.WriteJUnit(r, run, filepath.Join(dir, "junit.xml"))).To(Succeed())
-	var md bytes.Buffer
-	Expect(reports.WriteMarkdown(&md, run)).To(Succeed())
-	Expect(os.WriteFile(filepath.Join(dir, "summary.md"), md.Bytes(), 0o644)).To(Succeed())
+	if dir := *outFlag; dir != "" {
+		Expect(os.MkdirAll(dir, 0o755)).To(Succeed())
+		Expect(reporters.GenerateJSONReport(r, filepath.Join(dir, "report.json"))).To(Succeed())
+		Expect(reports.WriteJUnit(r, run, filepath.Join(dir, "junit.xml"))).To(Succeed())
+		var md bytes.Buffer
+		Expect(reports.WriteMarkdown(&md, run)).To(Succeed())
+		Expect(os.WriteFile(filepath.Join(dir, "summary.md"), md.Bytes(), 0o644)).To(Succeed())
+	}
+	if path := *writeFlag; path != "" {
+		prev, err := reports.ReadBaselineFile(path)
+		if os.IsNotExist(err) {
+			prev, err = nil, nil
+		}
+		Expect(err).NotTo(HaveOccurred())
+		b, err := reports.BaselineOf(run, prev)
+		Expect(err).NotTo(HaveOccurred())
+		var buf bytes.Buffer
+		Expect(b.Write(&buf)).To(Succeed())
+		Expect(os.WriteFile(path, buf.Bytes(), 0o644)).To(Succeed())
+		fmt.Fprintf(GinkgoWriter, "baseline of %s: %d cases written to %s\n", run.Target.Name, len(b.Statuses), path)
+	}
+	if path := *baseFlag; path != "" {
+		b, err := reports.ReadBaselineFile(path)
+		Expect(err).NotTo(HaveOccurred())
+		d := reports.Compare(b, run, true)
+		var out strings.Builder
+		d.Write(&out, run.Target.Name)
+		fmt.Print(out.String())
+		Expect(d.Regressions).To(BeEmpty(), "the run of %s regressed against %s:\n%s", run.Target.Name, path, out.String())
+	}
 })
 
 // Every fixture must be placed by some section-group file, so a new fixture

@@ -95,9 +95,13 @@ func (r Runtime) Executable() (string, error) {
 
 // The custom target runs any harness command that speaks PROTOCOL.md:
 // NODESPEC_TARGET=custom NODESPEC_TARGET_CMD="my-runtime my-harness.js"
-// [NODESPEC_TARGET_PROFILE=latest]. The command is split on spaces.
+// [NODESPEC_TARGET_PROFILE=latest]. The command is split on spaces. A
+// runtime that runs CommonJS can use nodespec's own harness instead:
+// NODESPEC_TARGET_RUNTIME="/opt/bun/bin/bun" runs it with the embedded
+// harness script as its last argument.
 const (
 	envCustomCmd     = "NODESPEC_TARGET_CMD"
+	envCustomRuntime = "NODESPEC_TARGET_RUNTIME"
 	envCustomProfile = "NODESPEC_TARGET_PROFILE"
 )
 
@@ -119,8 +123,18 @@ func Open(name string) (targets.Target, error) {
 		return ref.New(), nil
 	case "custom":
 		argv := strings.Fields(os.Getenv(envCustomCmd))
+		if rt := strings.Fields(os.Getenv(envCustomRuntime)); len(rt) > 0 {
+			if len(argv) > 0 {
+				return nil, fmt.Errorf("target custom: give %s (your harness) or %s (a runtime for nodespec's harness), not both", envCustomCmd, envCustomRuntime)
+			}
+			script, err := harnessFile()
+			if err != nil {
+				return nil, err
+			}
+			argv = append(rt, script)
+		}
 		if len(argv) == 0 {
-			return nil, fmt.Errorf("target custom needs %s, the command that starts your harness", envCustomCmd)
+			return nil, fmt.Errorf("target custom needs %s, the command that starts your harness, or %s, a runtime that runs nodespec's harness", envCustomCmd, envCustomRuntime)
 		}
 		profile, err := customProfile()
 		if err != nil {
