@@ -29,13 +29,17 @@ MATRIX_JOBS ?= 2
 NODESPEC_VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo unknown)
 LDFLAGS = -ldflags=-X=github.com/nodespec/nodespec/reports.Version=$(NODESPEC_VERSION)
 
-# The suite's arguments: it writes junit.xml, report.json and summary.md
-# into OUT itself (-nodespec.out).
-SUITE_FLAGS = $(if $(CI),-ginkgo.no-color)
-GINKGO_ARGS = $(SUITE_FLAGS) -nodespec.out=$(abspath $(OUT)) \
-              $(if $(FOCUS),-ginkgo.focus='$(FOCUS)') \
-              $(if $(LABELS),-ginkgo.label-filter='$(LABELS)') \
-              $(if $(SEED),-ginkgo.seed=$(SEED))
+# The suite runs under the Ginkgo CLI (a tool of go.mod: `go tool ginkgo`)
+# in PROCS processes side by side, each with its own target (ref sessions,
+# or a harness process of the runtime), so both cores are used and the
+# cases' waits (server timeouts, pauses) overlap; PROCS=1 runs serially.
+# The suite writes junit.xml, report.json and summary.md into OUT itself
+# (-nodespec.out; in parallel mode from the merged report).
+PROCS ?= 4
+GINKGO_CLI = $(GO) tool ginkgo $(if $(CI),--no-color) --procs=$(PROCS) --timeout=20m $(RACE) $(LDFLAGS) \
+             $(if $(FOCUS),--focus='$(FOCUS)') \
+             $(if $(LABELS),--label-filter='$(LABELS)') \
+             $(if $(SEED),--seed=$(SEED))
 
 .PHONY: help test unit conformance gated gate baseline matrix docs coverage targets lint bench sections browser probe fuzz fuzz-go list suite suite-check matrix-target matrix-merge
 
@@ -52,9 +56,9 @@ test: browser lint unit suite-check ## lint, unit tests, the suite binary from a
 unit: ## unit tests of every package except the suite (race detector on)
 	$(GO) test -race -count=1 $$($(GO) list ./... | grep -v /specs)
 
-conformance: ## run the suite on TARGET [PROFILE, FOCUS, LABELS]; writes JUnit, JSON and Markdown under reports/out/TARGET
-	@mkdir -p $(OUT) && rm -f $(OUT)/report.json $(OUT)/junit.xml
-	@set +e; NODESPEC_TARGET=$(TARGET) NODESPEC_PROFILE=$(PROFILE) $(GO) test $(RACE) $(LDFLAGS) -count=1 -timeout 20m ./specs/ -args $(GINKGO_ARGS); rc=$$?; \
+conformance: ## run the suite on TARGET [PROFILE, FOCUS, LABELS, SEED, PROCS]; writes JUnit, JSON and Markdown under reports/out/TARGET
+	@mkdir -p $(OUT) && rm -f $(OUT)/report.json $(OUT)/junit.xml $(OUT)/summary.md
+	@set +e; NODESPEC_TARGET=$(TARGET) NODESPEC_PROFILE=$(PROFILE) $(GINKGO_CLI) ./specs -- -nodespec.out=$(abspath $(OUT)); rc=$$?; \
 	test -f $(OUT)/summary.md || { echo "the suite on $(TARGET) wrote no reports (it crashed or timed out before its end; see above)"; exit 1; }; \
 	echo "reports: $(OUT)/junit.xml $(OUT)/report.json $(OUT)/summary.md"; exit $$rc
 

@@ -173,7 +173,7 @@ func (s *session) Finish() (*trace.Trace, error) {
 	s.drainPeers()
 	s.loop.Post(func() {
 		deliver := func() {
-			s.loop.SetImmediate(func() { s.loop.SetTimeout(s.loop.Stop, 0) })
+			s.loop.SetImmediate(func() { s.loop.SetImmediate(s.loop.Stop) })
 		}
 		if s.server == nil && len(s.clients) > 0 {
 			// A client-side case is done when every request it made has
