@@ -1043,13 +1043,13 @@ function opFinish(msg, done) {
   try {
     c.server.close(function () {
       setImmediate(function () {
-        setTimeout(function () { reply(false); }, 0);
+        setImmediate(function () { reply(false); });
       });
     });
   } catch (e) {
     diag(c.id + ': server.close: ' + errText(e));
     setImmediate(function () {
-      setTimeout(function () { reply(false); }, 0);
+      setImmediate(function () { reply(false); });
     });
   }
   destroySockets(c);
@@ -1088,7 +1088,7 @@ function finishClients(c, done) {
       }
     }
     setImmediate(function () {
-      setTimeout(function () { reply(false); }, 0);
+      setImmediate(function () { reply(false); });
     });
   }
   if (clientsQuiet(c)) return settle();
