@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -331,6 +332,36 @@ func segmentations(c *fixtures.Case) []rawwire.Segmentation {
 	return []rawwire.Segmentation{rawwire.Whole(), rawwire.Bytewise(), rawwire.Random(seed)}
 }
 
+type segRun struct {
+	tr  *trace.Trace
+	err error
+}
+
+// runSegmentations runs the case under each segmentation: one after the
+// other on a target that runs one case at a time (a harness process), side
+// by side on one that can run several (ref: every session has its own
+// loop), so a case's waits (a timeout under test, a pause) overlap. The
+// results are judged afterwards, in order, on the spec's goroutine.
+func runSegmentations(c *fixtures.Case, profile string, segs []rawwire.Segmentation) []segRun {
+	out := make([]segRun, len(segs))
+	if cc, ok := target.(targets.Concurrent); !ok || !cc.Concurrent() {
+		for i, seg := range segs {
+			out[i].tr, out[i].err = targets.Run(target, c, profile, seg)
+		}
+		return out
+	}
+	var wg sync.WaitGroup
+	for i, seg := range segs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			out[i].tr, out[i].err = targets.Run(target, c, profile, seg)
+		}()
+	}
+	wg.Wait()
+	return out
+}
+
 func runCase(c *fixtures.Case, profile string) {
 	run := oracle.Run{Case: c, Profile: profile, Target: targetInfo.Name, Seed: GinkgoRandomSeed()}
 	report := func(s oracle.Status, reason string) {
@@ -355,9 +386,11 @@ func runCase(c *fixtures.Case, profile string) {
 	}
 	var first *trace.Trace
 	var verdict oracle.Verdict
-	for _, seg := range segmentations(c) {
+	segs := segmentations(c)
+	runs := runSegmentations(c, profile, segs)
+	for i, seg := range segs {
 		run.Segmentation = seg.Name
-		tr, err := targets.Run(target, c, profile, seg)
+		tr, err := runs[i].tr, runs[i].err
 		if err != nil {
 			fail(oracle.Verdict{Status: oracle.Fail, Reason: "the target could not run the case: " + err.Error()})
 		}

@@ -28,12 +28,20 @@ type Session interface {
 }
 
 // Target starts cases. Implementations must be safe to use from one goroutine
-// at a time; the suite runs cases on a target sequentially.
+// at a time; the suite runs cases on a target sequentially, unless the
+// target says it is Concurrent.
 type Target interface {
 	Info() Info
 	// Start sets up the case's program under the given profile.
 	Start(c *fixtures.Case, profile string, env Env) (Session, error)
 	Close() error
+}
+
+// Concurrent is implemented by a target that can run several sessions at
+// once (ref: each has its own loop); the suite then runs a case's
+// segmentations side by side.
+type Concurrent interface {
+	Concurrent() bool
 }
 
 // Env is what a case's program may refer to beyond itself.

@@ -39,6 +39,10 @@ func (*Target) Info() targets.Info {
 // Close implements targets.Target.
 func (*Target) Close() error { return nil }
 
+// Concurrent implements targets.Concurrent: sessions share nothing (each
+// has its own loop, module state and listener), so several may run at once.
+func (*Target) Concurrent() bool { return true }
+
 // Start implements targets.Target: it builds the program on a fresh loop and
 // runs the loop on its own goroutine until Finish.
 func (*Target) Start(c *fixtures.Case, profile string, env targets.Env) (targets.Session, error) {
