@@ -45,7 +45,7 @@ GINKGO_CLI = $(GO) tool ginkgo $(if $(CI),--no-color) --procs=$(PROCS) --timeout
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
-	@echo "  variables: TARGET=ref|custom|node20|node6|node14|node22|node24|node26|bun|deno  PROFILE=v6|v14|latest  FOCUS=<regexp>  LABELS=<ginkgo label filter>  SEED=<n>"
+	@echo "  variables: TARGET=ref|custom|node20|node6|node14|node22|node24|node26|bun|deno  PROFILE=v6|v14|latest  FOCUS=<regexp>  LABELS=<ginkgo label filter>  SEED=<n>  PROCS=<suite processes, default 4>  TARGETS=<matrix shard>  MATRIX_JOBS=<targets side by side, default 2>"
 
 test: browser lint unit suite-check ## lint, unit tests, the suite binary from an empty directory, the suite on ref (every case must pass) and on the system node, both gated on their baselines
 	@command -v node >/dev/null || { echo "make test gates the system node (target node20) and found no node on PATH"; exit 1; }
