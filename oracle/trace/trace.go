@@ -68,8 +68,8 @@ func (t *Trace) MaskPort(port int, name string) {
 	}
 	for i := range t.Events {
 		e := &t.Events[i]
-		for j := range e.Args {
-			e.Args[j] = maskPort(e.Args[j], float64(port), name)
+		if e.Args != nil {
+			e.Args = maskPort(e.Args, float64(port), name).([]any)
 		}
 		e.Value = maskPort(e.Value, float64(port), name)
 		e.Returned = maskPort(e.Returned, float64(port), name)
@@ -88,21 +88,26 @@ func maskPort(v any, port float64, name string) any {
 		if i := strings.Index(x, p); i >= 0 && (i+len(p) == len(x) || x[i+len(p)] < '0' || x[i+len(p)] > '9') {
 			return x[:i] + ":<" + name + "-port>" + x[i+len(p):]
 		}
+	// Slices and maps are copied, never changed in place: a trace's values
+	// may be the fixture's own (arguments a target records as given), which
+	// other runs of the case read at the same time.
 	case []any:
+		out := make([]any, len(x))
 		for i := range x {
-			x[i] = maskPort(x[i], port, name)
+			out[i] = maskPort(x[i], port, name)
 		}
+		return out
 	case map[string]any:
+		out := make(map[string]any, len(x))
 		for k, val := range x {
-			val = maskPort(val, port, name)
-			// a key naming host:port (an agent's pools)
-			if mk, ok := maskPort(k, port, name).(string); ok && mk != k {
-				delete(x, k)
-				x[mk] = val
-				continue
+			// a key naming host:port (an agent's pools) is masked too
+			mk := k
+			if m, ok := maskPort(k, port, name).(string); ok {
+				mk = m
 			}
-			x[k] = val
+			out[mk] = maskPort(val, port, name)
 		}
+		return out
 	}
 	return v
 }
