@@ -852,6 +852,8 @@ func (p *parser) endHead() {
 		p.handOverAfter = true
 	case errDropRestAfterBody:
 		p.dropRestAfter = true
+	case errRefused:
+		// answered by the server itself: parse on (see errRefused)
 	default:
 		p.state, p.stopped = sError, true // refused by the server: read no further
 		return
