@@ -136,19 +136,19 @@ type parser struct {
 	clSeen, teSeen       bool
 	// valueOf: the framing header whose value is being read ("" for
 	// others); a Content-Length value is checked byte by byte (clValue).
-	valueOf  string
-	clDigits int64 // the Content-Length digits read so far on this line
-	clState  int   // 0 before a digit, 1 in the digits, 2 in blanks after them
-	length               int64
-	chunked              bool
-	teChunkedSeen        bool
-	closeAfter           bool // the message asks to close the connection
-	left                 int64
-	chunkSize            uint64
-	chunkDigits          int
-	prefaceAt            int // bytes of h2PrefaceRest matched
-	rawTrailers          []string
-	stopped              bool // the server refused the request and reads no more
+	valueOf       string
+	clDigits      int64 // the Content-Length digits read so far on this line
+	clState       int   // 0 before a digit, 1 in the digits, 2 in blanks after them
+	length        int64
+	chunked       bool
+	teChunkedSeen bool
+	closeAfter    bool // the message asks to close the connection
+	left          int64
+	chunkSize     uint64
+	chunkDigits   int
+	prefaceAt     int // bytes of h2PrefaceRest matched
+	rawTrailers   []string
+	stopped       bool // the server refused the request and reads no more
 	// after the message: hand the connection over, or drop the rest of the chunk
 	handOverAfter, dropRestAfter bool
 	handedOver, dropRest         bool
