@@ -352,6 +352,14 @@ func (p *parser) step(b []byte, i int) int {
 			return p.fail("HPE_INVALID_HEADER_TOKEN", "Invalid header value char")
 		}
 		p.state = sValue
+		if p.era == EraV6 && c != '\r' && c != '\n' && p.valueOf != "content-length" {
+			// Node 6 does not check the first byte of a value: a control
+			// byte there is kept, later in the value it is refused
+			// (observed, hd-value-first-control, hd-value-nul; found by
+			// nodespec-fuzz).
+			p.value = append(p.value, c)
+			return 1
+		}
 		return p.value1(c)
 	case sValue:
 		return p.value1(c)
@@ -360,6 +368,12 @@ func (p *parser) step(b []byte, i int) int {
 			// The CR of an empty value is checked as a line end of its
 			// own (observed, hd-empty-value-*; found by nodespec-fuzz).
 			return p.fail("HPE_STRICT", "Expected LF after CR")
+		}
+		if c != '\n' && p.era != EraLatest && len(p.value) == 0 {
+			// Node 6 and 14 take any byte after the CR of an empty value
+			// as its LF (observed, hd-empty-value-cr-any-*; found by
+			// nodespec-fuzz); after a value that is not empty they do not.
+			return p.endLine()
 		}
 		if c != '\n' {
 			return p.fail("HPE_LF_EXPECTED", "Missing expected LF after header value")
@@ -378,7 +392,7 @@ func (p *parser) step(b []byte, i int) int {
 		return p.chunkSize1(c)
 	case sChunkSizeWS:
 		switch c {
-		case ' ', '\t':
+		case ' ':
 			return 1
 		case ';', '\r':
 			return p.chunkSize1(c) // after the digits: an extension or the line end
@@ -396,6 +410,12 @@ func (p *parser) step(b []byte, i int) int {
 		}
 		return 1
 	case sChunkSizeLF:
+		if c != '\n' && p.era != EraLatest {
+			// Node 6 and 14 take any byte after a chunk size's CR as its
+			// LF (observed, chunk-cr-any-*; found by nodespec-fuzz).
+			p.chunkLine()
+			return 1
+		}
 		if c != '\n' {
 			return p.fail(p.by("HPE_INVALID_CHUNK_SIZE", "HPE_INVALID_CHUNK_SIZE", "HPE_STRICT"), p.by("", "Invalid character in chunk size", "Expected LF after chunk size"))
 		}
@@ -418,6 +438,11 @@ func (p *parser) step(b []byte, i int) int {
 		}
 		return p.fail("HPE_STRICT", "Expected LF after chunk data")
 	case sChunkDataLF:
+		if c != '\n' && p.era != EraLatest {
+			// the same after the CR that ends chunk data (chunk-cr-any-*)
+			p.state, p.chunkSize, p.chunkDigits = sChunkSize, 0, 0
+			return 1
+		}
 		if c != '\n' {
 			return p.fail(p.by("HPE_INVALID_CHUNK_SIZE", "HPE_INVALID_CHUNK_SIZE", "HPE_STRICT"), p.by("", "Invalid character in chunk size", "Expected LF after chunk data"))
 		}
@@ -605,7 +630,13 @@ func (p *parser) version1(c byte) int {
 		}
 	}
 	if p.era == EraV6 && len(v) > 1 && v[0] == 'H' {
-		return p.fail("HPE_INVALID_VERSION", "")
+		// Node 6 checks only the H of "HTTP/": the next four bytes are
+		// taken, whatever they are, and the version digits follow
+		// (observed, rl-version-v6-any-*; found by nodespec-fuzz).
+		if len(v) == 5 {
+			p.state = sMajor
+		}
+		return 1
 	}
 	return p.fail("HPE_INVALID_CONSTANT", p.by("", "Expected HTTP/", "Expected HTTP/, RTSP/ or ICE/"))
 }
@@ -962,9 +993,11 @@ func (p *parser) chunkSize1(c byte) int {
 			return p.fail("HPE_CR_EXPECTED", "Missing expected CR after chunk size")
 		}
 		return p.fail("HPE_INVALID_CHUNK_SIZE", "Invalid character in chunk size")
-	case ' ', '\t':
+	case ' ':
 		if p.era != EraLatest {
-			p.state = sChunkSizeWS // Node 6 and 14 allow spaces after the size
+			// Node 6 and 14 allow spaces after the size, not a tab
+			// (observed, chunk-size-trailing-space, chunk-size-trailing-tab).
+			p.state = sChunkSizeWS
 			return 1
 		}
 	}
