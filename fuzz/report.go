@@ -120,6 +120,21 @@ func (rep *Report) findingTable(b *bytes.Buffer, split bool) {
 	}
 }
 
+// printable makes a diff line fit a fixture file's comment (printable
+// ASCII only): the diff's non-breaking spaces become spaces, any other
+// byte outside printable ASCII a '?'.
+func printable(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == '\u00a0' || r == '\t':
+			return ' '
+		case r < 0x20 || r > 0x7e:
+			return '?'
+		}
+		return r
+	}, s)
+}
+
 func cell(s string) string {
 	return strings.NewReplacer("|", `\|`, "\n", " ", "`", "'").Replace(s)
 }
@@ -144,7 +159,7 @@ func Draft(rep *Report, f *Finding, runtimeSelector string) []byte {
 		b.WriteString("# SPLIT-DEPENDENT: the target's trace changed when the bytes were sent one per write; pin only\n")
 		b.WriteString("# what every segmentation gives. Whole vs bytewise on the target:\n")
 		for _, line := range strings.Split(strings.TrimSpace(f.SplitDiff), "\n") {
-			fmt.Fprintf(&b, "#   %s\n", line)
+			fmt.Fprintf(&b, "#   %s\n", printable(line))
 		}
 	}
 	b.WriteString("# The expect block is ref's trace, the divergence the target's. Neither is an expectation yet:\n")

@@ -279,6 +279,12 @@ func (p *parser) step(b []byte, i int) int {
 	case sURL:
 		return p.url1(c)
 	case sVersion:
+		if c == ' ' && len(p.version) == 0 {
+			// more spaces before the version are skipped, as before the
+			// target (observed on 6, 14, 20: rl-spaces-before-version;
+			// found by nodespec-fuzz)
+			return 1
+		}
 		return p.version1(c)
 	case sMajor:
 		if c < '0' || c > '9' {
@@ -326,7 +332,7 @@ func (p *parser) step(b []byte, i int) int {
 		}
 		return 1
 	case sReqLineLF:
-		if c != '\n' && p.major == 0 && p.era != EraV6 {
+		if c != '\n' && len(p.version) == 0 && p.era != EraV6 {
 			// The CR ended a target with no version: it is the target's
 			// line end that fails (observed on Node 14-26, rl-url-cr-no-lf;
 			// found by nodespec-fuzz).
@@ -671,6 +677,11 @@ func (p *parser) lineStart(c byte) int {
 		return 1
 	case ' ', '\t':
 		switch {
+		case c == '\t' && first && !p.trailers && !p.lenient:
+			// A tab cannot start the first header line, on any release
+			// (a space can on 6 and 14, and gets its own error on 20+)
+			// (observed, hd-first-line-tab; found by nodespec-fuzz).
+			return p.fail("HPE_INVALID_HEADER_TOKEN", "Invalid header token")
 		case p.trailers && len(p.rawTrailers) == 0:
 			// A blank first trailer line has nothing to continue: every
 			// release says invalid token, lenient or not (observed,
@@ -779,6 +790,12 @@ func (p *parser) value1(c byte) int {
 func (p *parser) framingValueStart() int {
 	p.valueOf, p.clDigits, p.clState = "", 0, 0
 	if p.trailers {
+		if p.strict() && framingName(string(p.name)) == "content-length" {
+			// Node 20+ refuse Content-Length in the trailers of a
+			// chunked message as soon as it is named (observed,
+			// trailer-content-length; found by nodespec-fuzz).
+			return p.fail("HPE_INVALID_CONTENT_LENGTH", "Content-Length can't be present with Transfer-Encoding")
+		}
 		return 1
 	}
 	p.valueOf = framingName(string(p.name))
@@ -797,6 +814,14 @@ func (p *parser) framingValueStart() int {
 // The value is parsed again whole at the end of the line (contentLength).
 func (p *parser) clValue(c byte) int {
 	switch {
+	case c >= '0' && c <= '9' && p.clState == 0 && p.clSeen && p.length != 0:
+		// A second Content-Length is refused at its first digit (an
+		// empty one is refused, or ignored on 6, as empty: observed,
+		// cl-dup-then-empty; found by nodespec-fuzz). After one of 0 it
+		// is not: the docs of message.headers discard a duplicate
+		// (dup-content-length-same-discarded; every Node refuses it, a
+		// recorded divergence).
+		return p.fail("HPE_UNEXPECTED_CONTENT_LENGTH", "Duplicate Content-Length")
 	case c >= '0' && c <= '9' && p.clState < 2:
 		d := int64(c - '0')
 		if p.clDigits > (1<<63-1-d)/10 {
@@ -821,6 +846,15 @@ func (p *parser) endLine() int {
 	p.state = sLineStart
 	if p.trailers {
 		p.rawTrailers = append(p.rawTrailers, name, value)
+		switch fn := framingName(name); {
+		case fn == "content-length" && value == "" && p.era == EraV14:
+			// Node 14 checks an empty Content-Length even in trailers
+			// (observed, trailer-content-length-empty).
+			return p.fail("HPE_INVALID_CONTENT_LENGTH", "Empty Content-Length")
+		case fn == "transfer-encoding" && p.strict():
+			// Node 20+: chunked came already (trailer-transfer-encoding).
+			return p.fail("HPE_INVALID_TRANSFER_ENCODING", "Invalid `Transfer-Encoding` header value")
+		}
 		return 1
 	}
 	p.raw = append(p.raw, name, value)
@@ -837,16 +871,16 @@ func (p *parser) contentLength(v string) int {
 	if p.strict() && p.teSeen {
 		return p.fail("HPE_INVALID_CONTENT_LENGTH", "Content-Length can't be present with Transfer-Encoding")
 	}
-	if p.clSeen && p.length != 0 {
-		// A second Content-Length is refused, except after one of 0 (seen on
-		// every release: 0 then 0 passes, 5 then 5 does not).
-		return p.fail("HPE_UNEXPECTED_CONTENT_LENGTH", "Duplicate Content-Length")
-	}
 	if v == "" {
 		if p.era == EraV6 {
 			return 1 // Node 6 reads an empty Content-Length as none
 		}
 		return p.fail("HPE_INVALID_CONTENT_LENGTH", "Empty Content-Length")
+	}
+	if p.clSeen && p.length != 0 {
+		// A second Content-Length (clValue refuses it at its first digit;
+		// this is for a value clValue did not see, after a fold).
+		return p.fail("HPE_UNEXPECTED_CONTENT_LENGTH", "Duplicate Content-Length")
 	}
 	if p.era == EraV6 {
 		// Node 6 keeps the value's trailing spaces, and reads the number
@@ -921,10 +955,6 @@ func (p *parser) endHead() {
 	}
 	if p.era == EraV6 && p.chunked && p.clSeen {
 		p.fail("HPE_UNEXPECTED_CONTENT_LENGTH", "Content-Length can't be present with Transfer-Encoding")
-		return
-	}
-	if p.era == EraLatest && string(p.method) == "PRI" {
-		p.fail("HPE_PAUSED_H2_UPGRADE", "Pause on PRI/Upgrade")
 		return
 	}
 	h := &Head{Method: string(p.method), URL: latin1(string(p.url)), Major: p.major, Minor: p.minor, Raw: p.raw}
