@@ -814,8 +814,9 @@ func (p *parser) framingValueStart() int {
 // The value is parsed again whole at the end of the line (contentLength).
 func (p *parser) clValue(c byte) int {
 	switch {
-	case c >= '0' && c <= '9' && p.clState == 0 && p.clSeen && p.length != 0:
-		// A second Content-Length is refused at its first digit (an
+	case p.clState == 0 && p.clSeen && p.length != 0 && (p.era != EraV6 || c >= '0' && c <= '9'):
+		// A second Content-Length is refused at its first byte (Node 6:
+		// its first digit, a bad byte is refused as such) (an
 		// empty one is refused, or ignored on 6, as empty: observed,
 		// cl-dup-then-empty; found by nodespec-fuzz). After one of 0 it
 		// is not: the docs of message.headers discard a duplicate
