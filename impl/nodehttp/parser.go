@@ -95,6 +95,12 @@ const (
 	sChunkSize
 	sChunkSizeWS
 	sChunkExt
+	// latest, strict: the chunk extension grammar (chunkExt1)
+	sChunkExtName
+	sChunkExtValueStart
+	sChunkExtValue
+	sChunkExtQuoted
+	sChunkExtAfterQuote
 	sChunkSizeLF
 	sChunkData
 	sChunkDataCR
@@ -146,7 +152,8 @@ type parser struct {
 	left          int64
 	chunkSize     uint64
 	chunkDigits   int
-	prefaceAt     int // bytes of h2PrefaceRest matched
+	prefaceAt     int  // bytes of h2PrefaceRest matched
+	extName       bool // a chunk extension's name has a byte
 	rawTrailers   []string
 	stopped       bool // the server refused the request and reads no more
 	// after the message: hand the connection over, or drop the rest of the chunk
@@ -412,9 +419,13 @@ func (p *parser) step(b []byte, i int) int {
 			if p.era == EraLatest {
 				return p.fail("HPE_CR_EXPECTED", "Missing expected CR after chunk extension")
 			}
-			p.chunkLine()
+			// Node 6 and 14: an LF does not end an extension, only a CR
+			// does (observed, chunk-ext-bare-lf-inside; found by
+			// nodespec-fuzz).
 		}
 		return 1
+	case sChunkExtName, sChunkExtValueStart, sChunkExtValue, sChunkExtQuoted, sChunkExtAfterQuote:
+		return p.chunkExt1(c)
 	case sChunkSizeLF:
 		if c != '\n' && p.era != EraLatest {
 			// Node 6 and 14 take any byte after a chunk size's CR as its
@@ -1011,6 +1022,9 @@ func (p *parser) chunkSize1(c byte) int {
 	switch c {
 	case ';':
 		p.state = sChunkExt
+		if p.strict() {
+			p.state, p.extName = sChunkExtName, false
+		}
 		return 1
 	case '\r':
 		p.state = sChunkSizeLF
@@ -1033,6 +1047,67 @@ func (p *parser) chunkSize1(c byte) int {
 		}
 	}
 	return p.fail("HPE_INVALID_CHUNK_SIZE", "Invalid character in chunk size")
+}
+
+// chunkExt1 takes a byte of a chunk extension on strict Node 20+, which
+// check them as name[=value] with a token or quoted value, each error with
+// its own message (observed, chunk-ext-strict-*; found by nodespec-fuzz:
+// ref took anything up to the CR, as Node 6 and 14 do).
+func (p *parser) chunkExt1(c byte) int {
+	const bad = "Invalid character in chunk extensions"
+	switch p.state {
+	case sChunkExtName:
+		switch {
+		case isTokenChar(c):
+			p.extName = true
+		case c == '=':
+			p.state = sChunkExtValueStart
+		case c == ';' && p.extName:
+			p.extName = false
+		case c == '\r' && p.extName:
+			p.state = sChunkSizeLF
+		case c == '\n':
+			return p.fail("HPE_CR_EXPECTED", "Missing expected CR after chunk extension name")
+		case !p.extName:
+			return p.fail("HPE_STRICT", bad)
+		default:
+			return p.fail("HPE_STRICT", bad+" name")
+		}
+	case sChunkExtValueStart, sChunkExtValue:
+		switch {
+		case c == '"' && p.state == sChunkExtValueStart:
+			p.state = sChunkExtQuoted
+		case isTokenChar(c):
+			p.state = sChunkExtValue
+		case c == ';':
+			p.state, p.extName = sChunkExtName, false
+		case c == '\r':
+			p.state = sChunkSizeLF
+		case c == '\n':
+			return p.fail("HPE_CR_EXPECTED", "Missing expected CR after chunk extension value")
+		default:
+			return p.fail("HPE_STRICT", bad+" value")
+		}
+	case sChunkExtQuoted:
+		switch {
+		case c == '"':
+			p.state = sChunkExtAfterQuote
+		case c < 0x20 && c != '\t' || c == 0x7f:
+			return p.fail("HPE_STRICT", bad+" quoted value")
+		}
+	case sChunkExtAfterQuote:
+		switch c {
+		case ';':
+			p.state, p.extName = sChunkExtName, false
+		case '\r':
+			p.state = sChunkSizeLF
+		case '\n':
+			return p.fail("HPE_CR_EXPECTED", "Missing expected CR after chunk extension value")
+		default:
+			return p.fail("HPE_STRICT", bad+" quote value")
+		}
+	}
+	return 1
 }
 
 // chunkLine runs at the end of a chunk-size line.
