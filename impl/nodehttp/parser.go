@@ -781,7 +781,10 @@ func (p *parser) value1(c byte) int {
 			return p.fail("HPE_CR_EXPECTED", "Missing expected CR after header value")
 		}
 		return p.endLine()
-	case p.valueOf == "content-length":
+	case p.valueOf == "content-length" && !(p.era == EraV6 && len(p.value) > 0 && (c < 0x20 && c != '\t' || c == 0x7f)):
+		// (Node 6 refuses a control byte after the first one of any
+		// value before it looks at Content-Length digits:
+		// cl-v6-control-after-digit.)
 		if n := p.clValue(c); n == 0 {
 			return 0
 		}
