@@ -148,3 +148,31 @@ func TestDraftLoads(t *testing.T) {
 		t.Fatalf("draft reads back as %q, %d divergences, sections %v", c.Wire.Bytes, len(c.Divergences), c.Sections)
 	}
 }
+
+// A split-dependent finding is listed apart in the summary, and its draft,
+// which quotes the whole-vs-bytewise diff (non-breaking spaces and all), is
+// still a file the loader takes.
+func TestSplitDependentReported(t *testing.T) {
+	exp := &trace.Trace{Events: []trace.Entry{{O: "server", Ev: "clientError"}}, Wire: &trace.Wire{End: "eof"}}
+	act := &trace.Trace{Events: []trace.Entry{{O: "server", Ev: "request"}}, Wire: &trace.Wire{End: "eof"}}
+	split := &Finding{Signature: Signature(exp, act), Count: 7, Minimal: []byte("GET /\n\nGET /\n\n"),
+		Outcome: Outcome{Expected: exp, Actual: act}, SplitDependent: true,
+		SplitDiff: "lane server:\n\u00a0 []string{\n-\t`event request`,\n\u00a0 }"}
+	plain := &Finding{Signature: "other", Count: 2, Minimal: []byte("GET / HTTP/1.1\r\n\r\n"), Outcome: Outcome{Expected: exp, Actual: act}}
+	rep := &Report{Target: "node20", Profile: "latest", Seed: 1, Findings: []*Finding{split, plain}, Elapsed: 1e9}
+	if _, errs := fixtures.Parse(DraftID("node20", split)+".yaml", Draft(rep, split, "node@20")); len(errs) > 0 {
+		t.Fatalf("the split-dependent draft does not load: %v", errs)
+	}
+	sum := string(rep.Summary())
+	_, after, ok := strings.Cut(sum, "## Split-dependent findings")
+	if !ok || !strings.Contains(after, DraftID("node20", split)) {
+		t.Fatalf("the split-dependent finding is not listed under its own heading:\n%s", sum)
+	}
+	if strings.Contains(after, DraftID("node20", plain)) {
+		t.Errorf("a split-invariant finding is listed as split-dependent:\n%s", sum)
+	}
+	if !strings.Contains(sum, "| split-dependent findings (the target's trace changes when the bytes arrive one by one) | 7 |") ||
+		!strings.Contains(sum, "| findings | 2 |") {
+		t.Errorf("the counts do not separate the split-dependent inputs:\n%s", sum)
+	}
+}

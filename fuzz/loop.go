@@ -42,6 +42,11 @@ type Finding struct {
 	// Flaky: the first input did not give the signature again when rerun,
 	// so it was not minimised (its Minimal is the input).
 	Flaky bool
+	// SplitDependent: the target's trace of the minimal (or the first)
+	// input changes when the bytes arrive one by one (Runner.SplitDiff);
+	// SplitDiff says how. A fixture can pin only what does not change.
+	SplitDependent bool
+	SplitDiff      string
 }
 
 // Fuzz generates inputs and runs each on ref and on the target until the
@@ -125,7 +130,15 @@ func minimiseFinding(r *Runner, rep *Report, input []byte, o Outcome, budget int
 		f.Outcome = again
 	} else {
 		f.Minimal, f.Flaky = input, true // it kept the signature only some of the time
+		return f
 	}
+	rep.MinimiseRuns++
+	f.SplitDiff = r.SplitDiff(f.Minimal, f.Outcome.Actual)
+	if f.SplitDiff == "" && len(f.Minimal) != len(input) {
+		rep.MinimiseRuns++
+		f.SplitDiff = r.SplitDiff(input, o.Actual)
+	}
+	f.SplitDependent = f.SplitDiff != ""
 	return f
 }
 

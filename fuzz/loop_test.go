@@ -58,6 +58,11 @@ func TestFuzzLoop(t *testing.T) {
 			t.Errorf("ref is deterministic, yet %q did not reproduce", f.Signature)
 			continue
 		}
+		if f.SplitDependent {
+			// ref gives one trace under every segmentation, so a split
+			// seen here would be the classifier's mistake.
+			t.Errorf("ref is split-invariant, yet %q was classified split-dependent:\n%s", f.Signature, f.SplitDiff)
+		}
 		if len(f.Minimal) > len(f.Input) {
 			t.Errorf("minimal input longer than the input: %q", f.Minimal)
 		}

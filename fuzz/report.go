@@ -56,33 +56,29 @@ func (rep *Report) Summary() []byte {
 	b.WriteString("| inputs | count |\n| --- | --- |\n")
 	fmt.Fprintf(&b, "| ref and %s agree | %d |\n", rep.Target, rep.Agreed)
 	fmt.Fprintf(&b, "| a recorded divergence (filtered) | %d |\n", sum(rep.Known))
-	nf, nflaky := 0, 0
+	nf, nsplit, nflaky := 0, 0, 0
 	for _, f := range rep.Findings {
-		if f.Flaky {
+		switch {
+		case f.Flaky:
 			nflaky += f.Count
-		} else {
+		case f.SplitDependent:
+			nsplit += f.Count
+		default:
 			nf += f.Count
 		}
 	}
 	fmt.Fprintf(&b, "| findings | %d |\n", nf)
+	fmt.Fprintf(&b, "| split-dependent findings (the target's trace changes when the bytes arrive one by one) | %d |\n", nsplit)
 	fmt.Fprintf(&b, "| disagreements that did not reproduce (flaky) | %d |\n", nflaky)
 	fmt.Fprintf(&b, "| a side failed to run the case | %d |\n\n", sum(rep.Errors))
 
 	b.WriteString("## Findings\n\n")
 	b.WriteString("One per signature; the draft holds the minimal input with ref's trace as the expectation and the target's as a divergence.\n\n")
-	b.WriteString("| # | count | signature | first input | bytes (minimal/original) | minimal input | draft |\n| --- | --- | --- | --- | --- | --- | --- |\n")
-	n := 0
-	for _, f := range rep.Findings {
-		if f.Flaky {
-			continue
-		}
-		n++
-		fmt.Fprintf(&b, "| %d | %d | %s | %d | %d/%d | `%s` | %s.yaml |\n", n, f.Count, cell(f.Signature), f.First,
-			len(f.Minimal), len(f.Input), cell(clip(fixtures.Escape(f.Minimal), 120)), DraftID(rep.Target, f))
-	}
-	if n == 0 {
-		b.WriteString("| - | - | none | | | | |\n")
-	}
+	b.WriteString("Split-dependent findings are listed on their own below: a fixture can pin only the part of them that every segmentation gives.\n\n")
+	rep.findingTable(&b, false)
+	b.WriteString("\n## Split-dependent findings\n\n")
+	b.WriteString("The target's trace of the input changed when the same bytes were sent one per write: what it does depends on how the bytes arrive, so no fixture can hold it whole (a case gives one trace under every segmentation).\n\n")
+	rep.findingTable(&b, true)
 	if nflaky > 0 {
 		b.WriteString("\n## Did not reproduce\n\n| count | signature | first input | input |\n| --- | --- | --- | --- |\n")
 		for _, f := range rep.Findings {
@@ -106,6 +102,39 @@ func (rep *Report) Summary() []byte {
 	return b.Bytes()
 }
 
+// findingTable lists the reproducible findings that are (split) or are not
+// split-dependent.
+func (rep *Report) findingTable(b *bytes.Buffer, split bool) {
+	b.WriteString("| # | count | signature | first input | bytes (minimal/original) | minimal input | draft |\n| --- | --- | --- | --- | --- | --- | --- |\n")
+	n := 0
+	for _, f := range rep.Findings {
+		if f.Flaky || f.SplitDependent != split {
+			continue
+		}
+		n++
+		fmt.Fprintf(b, "| %d | %d | %s | %d | %d/%d | `%s` | %s.yaml |\n", n, f.Count, cell(f.Signature), f.First,
+			len(f.Minimal), len(f.Input), cell(clip(fixtures.Escape(f.Minimal), 120)), DraftID(rep.Target, f))
+	}
+	if n == 0 {
+		b.WriteString("| - | - | none | | | | |\n")
+	}
+}
+
+// printable makes a diff line fit a fixture file's comment (printable
+// ASCII only): the diff's non-breaking spaces become spaces, any other
+// byte outside printable ASCII a '?'.
+func printable(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == '\u00a0' || r == '\t':
+			return ' '
+		case r < 0x20 || r > 0x7e:
+			return '?'
+		}
+		return r
+	}, s)
+}
+
 func cell(s string) string {
 	return strings.NewReplacer("|", `\|`, "\n", " ", "`", "'").Replace(s)
 }
@@ -126,6 +155,13 @@ func Draft(rep *Report, f *Finding, runtimeSelector string) []byte {
 	fmt.Fprintf(&b, "# Draft from nodespec-fuzz (%s, profile %s, seed %d, input %d; %d inputs gave this signature):\n",
 		rep.Target, rep.Profile, rep.Seed, f.First, f.Count)
 	fmt.Fprintf(&b, "#   %s\n", f.Signature)
+	if f.SplitDependent {
+		b.WriteString("# SPLIT-DEPENDENT: the target's trace changed when the bytes were sent one per write; pin only\n")
+		b.WriteString("# what every segmentation gives. Whole vs bytewise on the target:\n")
+		for _, line := range strings.Split(strings.TrimSpace(f.SplitDiff), "\n") {
+			fmt.Fprintf(&b, "#   %s\n", printable(line))
+		}
+	}
 	b.WriteString("# The expect block is ref's trace, the divergence the target's. Neither is an expectation yet:\n")
 	fmt.Fprintf(&b, "# probe it on node6, node14 and node20 (make probe CASES=<this file>), decide from the docs which\n")
 	fmt.Fprintf(&b, "# behaviour is documented, rewrite the note, and move it to fixtures/http/%s/.\n", strings.ReplaceAll(strings.TrimPrefix(section, "http/"), "/", "."))

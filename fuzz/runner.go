@@ -60,6 +60,27 @@ func (r *Runner) Run(input []byte) Outcome {
 	return o
 }
 
+// SplitDiff runs input on the target once more, byte by byte, and says how
+// the target's trace differs from its trace of the input sent whole (seen);
+// "" when it does not. A disagreement whose target side changes with the
+// segmentation cannot become a fixture as it is (a case must give one
+// trace under every segmentation), so such findings are counted and listed
+// apart (Finding.SplitDependent) rather than mixed with the others.
+// Bytewise writes over TCP may still coalesce, so "" means the split did
+// not show here, not that it never does.
+func (r *Runner) SplitDiff(input []byte, seen *trace.Trace) string {
+	if r.target == nil || seen == nil {
+		return ""
+	}
+	c := NewCase(input, r.profile)
+	c.Wire.Whole = false
+	split, err := targets.Run(r.target, c, r.profile, rawwire.Bytewise())
+	if err != nil {
+		return "bytewise run failed: " + errorKey(err)
+	}
+	return oracle.TraceDiff(seen, split)
+}
+
 // Known is what the fixtures already record of the target: the inputs of
 // the fixtures with a divergence for it, and the signature each gives under
 // the fuzz program.

@@ -90,9 +90,15 @@ func run(name, out string, cfg fuzz.Config) error {
 	if err := rep.Write(out, info.Runtime+"@"+major); err != nil {
 		return err
 	}
-	fmt.Fprintf(os.Stderr, "%d inputs in %s (%.1f/s): %d agreed, %d signatures found, %d filtered as recorded, %d errors; %s\n",
+	split := 0
+	for _, f := range rep.Findings {
+		if f.SplitDependent {
+			split++
+		}
+	}
+	fmt.Fprintf(os.Stderr, "%d inputs in %s (%.1f/s): %d agreed, %d signatures found (%d split-dependent), %d filtered as recorded, %d errors; %s\n",
 		rep.Inputs, rep.Elapsed.Round(time.Second), float64(rep.Inputs)/rep.Elapsed.Seconds(), rep.Agreed,
-		len(rep.Findings), len(rep.Known), len(rep.Errors), filepath.Join(out, "summary.md"))
+		len(rep.Findings), split, len(rep.Known), len(rep.Errors), filepath.Join(out, "summary.md"))
 	return nil
 }
 
@@ -110,7 +116,8 @@ func replayOne(name, escaped string) error {
 		return err
 	}
 	defer t.Close()
-	o := fuzz.NewRunner(t, profiles[0]).Run(input)
+	r := fuzz.NewRunner(t, profiles[0])
+	o := r.Run(input)
 	if o.Err != nil {
 		return o.Err
 	}
@@ -119,5 +126,8 @@ func replayOne(name, escaped string) error {
 		return nil
 	}
 	fmt.Printf("signature: %s\n%s\n", o.Signature, oracle.TraceDiff(o.Expected, o.Actual))
+	if d := r.SplitDiff(input, o.Actual); d != "" {
+		fmt.Printf("split-dependent: %s's trace changes when the bytes arrive one by one:\n%s\n", name, d)
+	}
 	return nil
 }

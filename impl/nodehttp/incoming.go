@@ -66,9 +66,18 @@ func (m *IncomingMessage) push(b []byte) {
 	if m.destroyed {
 		return
 	}
-	if b == nil {
+	switch {
+	case b == nil:
 		m.pushedEOF = true
-	} else {
+	case m.flowing != nil && *m.flowing && len(m.buffered) == 0 && !m.held:
+		// A chunk pushed to a flowing stream with nothing buffered goes
+		// out at once, even while the resume is still due: Node emits
+		// 'data' as the parser reads the body, before a parse error later
+		// in the same chunk reaches 'clientError' (observed, body-data-
+		// before-clientError-*; found by nodespec-fuzz).
+		m.Emit("data", js.Buffer(b))
+		return
+	default:
 		m.buffered = append(m.buffered, b)
 	}
 	if !m.resumeScheduled && !m.held {

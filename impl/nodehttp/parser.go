@@ -95,6 +95,12 @@ const (
 	sChunkSize
 	sChunkSizeWS
 	sChunkExt
+	// latest, strict: the chunk extension grammar (chunkExt1)
+	sChunkExtName
+	sChunkExtValueStart
+	sChunkExtValue
+	sChunkExtQuoted
+	sChunkExtAfterQuote
 	sChunkSizeLF
 	sChunkData
 	sChunkDataCR
@@ -134,16 +140,22 @@ type parser struct {
 	trailers             bool
 	headBytes            int
 	clSeen, teSeen       bool
-	length               int64
-	chunked              bool
-	teChunkedSeen        bool
-	closeAfter           bool // the message asks to close the connection
-	left                 int64
-	chunkSize            uint64
-	chunkDigits          int
-	prefaceAt            int // bytes of h2PrefaceRest matched
-	rawTrailers          []string
-	stopped              bool // the server refused the request and reads no more
+	// valueOf: the framing header whose value is being read ("" for
+	// others); a Content-Length value is checked byte by byte (clValue).
+	valueOf       string
+	clDigits      int64 // the Content-Length digits read so far on this line
+	clState       int   // 0 before a digit, 1 in the digits, 2 in blanks after them
+	length        int64
+	chunked       bool
+	teChunkedSeen bool
+	closeAfter    bool // the message asks to close the connection
+	left          int64
+	chunkSize     uint64
+	chunkDigits   int
+	prefaceAt     int  // bytes of h2PrefaceRest matched
+	extName       bool // a chunk extension's name has a byte
+	rawTrailers   []string
+	stopped       bool // the server refused the request and reads no more
 	// after the message: hand the connection over, or drop the rest of the chunk
 	handOverAfter, dropRestAfter bool
 	handedOver, dropRest         bool
@@ -274,6 +286,12 @@ func (p *parser) step(b []byte, i int) int {
 	case sURL:
 		return p.url1(c)
 	case sVersion:
+		if c == ' ' && len(p.version) == 0 {
+			// more spaces before the version are skipped, as before the
+			// target (observed on 6, 14, 20: rl-spaces-before-version;
+			// found by nodespec-fuzz)
+			return 1
+		}
 		return p.version1(c)
 	case sMajor:
 		if c < '0' || c > '9' {
@@ -321,7 +339,7 @@ func (p *parser) step(b []byte, i int) int {
 		}
 		return 1
 	case sReqLineLF:
-		if c != '\n' && p.major == 0 && p.era != EraV6 {
+		if c != '\n' && len(p.version) == 0 && p.era != EraV6 {
 			// The CR ended a target with no version: it is the target's
 			// line end that fails (observed on Node 14-26, rl-url-cr-no-lf;
 			// found by nodespec-fuzz).
@@ -347,6 +365,14 @@ func (p *parser) step(b []byte, i int) int {
 			return p.fail("HPE_INVALID_HEADER_TOKEN", "Invalid header value char")
 		}
 		p.state = sValue
+		if p.era == EraV6 && c != '\r' && c != '\n' && p.valueOf != "content-length" {
+			// Node 6 does not check the first byte of a value: a control
+			// byte there is kept, later in the value it is refused
+			// (observed, hd-value-first-control, hd-value-nul; found by
+			// nodespec-fuzz).
+			p.value = append(p.value, c)
+			return 1
+		}
 		return p.value1(c)
 	case sValue:
 		return p.value1(c)
@@ -355,6 +381,12 @@ func (p *parser) step(b []byte, i int) int {
 			// The CR of an empty value is checked as a line end of its
 			// own (observed, hd-empty-value-*; found by nodespec-fuzz).
 			return p.fail("HPE_STRICT", "Expected LF after CR")
+		}
+		if c != '\n' && p.era != EraLatest && len(p.value) == 0 {
+			// Node 6 and 14 take any byte after the CR of an empty value
+			// as its LF (observed, hd-empty-value-cr-any-*; found by
+			// nodespec-fuzz); after a value that is not empty they do not.
+			return p.endLine()
 		}
 		if c != '\n' {
 			return p.fail("HPE_LF_EXPECTED", "Missing expected LF after header value")
@@ -373,7 +405,7 @@ func (p *parser) step(b []byte, i int) int {
 		return p.chunkSize1(c)
 	case sChunkSizeWS:
 		switch c {
-		case ' ', '\t':
+		case ' ':
 			return 1
 		case ';', '\r':
 			return p.chunkSize1(c) // after the digits: an extension or the line end
@@ -387,10 +419,20 @@ func (p *parser) step(b []byte, i int) int {
 			if p.era == EraLatest {
 				return p.fail("HPE_CR_EXPECTED", "Missing expected CR after chunk extension")
 			}
-			p.chunkLine()
+			// Node 6 and 14: an LF does not end an extension, only a CR
+			// does (observed, chunk-ext-bare-lf-inside; found by
+			// nodespec-fuzz).
 		}
 		return 1
+	case sChunkExtName, sChunkExtValueStart, sChunkExtValue, sChunkExtQuoted, sChunkExtAfterQuote:
+		return p.chunkExt1(c)
 	case sChunkSizeLF:
+		if c != '\n' && p.era != EraLatest {
+			// Node 6 and 14 take any byte after a chunk size's CR as its
+			// LF (observed, chunk-cr-any-*; found by nodespec-fuzz).
+			p.chunkLine()
+			return 1
+		}
 		if c != '\n' {
 			return p.fail(p.by("HPE_INVALID_CHUNK_SIZE", "HPE_INVALID_CHUNK_SIZE", "HPE_STRICT"), p.by("", "Invalid character in chunk size", "Expected LF after chunk size"))
 		}
@@ -413,6 +455,11 @@ func (p *parser) step(b []byte, i int) int {
 		}
 		return p.fail("HPE_STRICT", "Expected LF after chunk data")
 	case sChunkDataLF:
+		if c != '\n' && p.era != EraLatest {
+			// the same after the CR that ends chunk data (chunk-cr-any-*)
+			p.state, p.chunkSize, p.chunkDigits = sChunkSize, 0, 0
+			return 1
+		}
 		if c != '\n' {
 			return p.fail(p.by("HPE_INVALID_CHUNK_SIZE", "HPE_INVALID_CHUNK_SIZE", "HPE_STRICT"), p.by("", "Invalid character in chunk size", "Expected LF after chunk data"))
 		}
@@ -600,7 +647,13 @@ func (p *parser) version1(c byte) int {
 		}
 	}
 	if p.era == EraV6 && len(v) > 1 && v[0] == 'H' {
-		return p.fail("HPE_INVALID_VERSION", "")
+		// Node 6 checks only the H of "HTTP/": the next four bytes are
+		// taken, whatever they are, and the version digits follow
+		// (observed, rl-version-v6-any-*; found by nodespec-fuzz).
+		if len(v) == 5 {
+			p.state = sMajor
+		}
+		return 1
 	}
 	return p.fail("HPE_INVALID_CONSTANT", p.by("", "Expected HTTP/", "Expected HTTP/, RTSP/ or ICE/"))
 }
@@ -635,6 +688,11 @@ func (p *parser) lineStart(c byte) int {
 		return 1
 	case ' ', '\t':
 		switch {
+		case c == '\t' && first && !p.trailers && !p.lenient:
+			// A tab cannot start the first header line, on any release
+			// (a space can on 6 and 14, and gets its own error on 20+)
+			// (observed, hd-first-line-tab; found by nodespec-fuzz).
+			return p.fail("HPE_INVALID_HEADER_TOKEN", "Invalid header token")
 		case p.trailers && len(p.rawTrailers) == 0:
 			// A blank first trailer line has nothing to continue: every
 			// release says invalid token, lenient or not (observed,
@@ -676,6 +734,7 @@ func (p *parser) reopenLast() {
 	n := len(*list)
 	p.name = []byte((*list)[n-2])
 	p.value = []byte((*list)[n-1])
+	p.valueOf = "" // a folded value is checked whole at the end of its line
 	*list = (*list)[:n-2]
 }
 
@@ -687,7 +746,7 @@ func (p *parser) name1(c byte) int {
 		}
 		p.value = p.value[:0]
 		p.state = sValueStart
-		return 1
+		return p.framingValueStart()
 	case isTokenChar(c):
 	case c == ' ' && p.era != EraLatest:
 		// Node 6 and 14 keep a space inside or at the end of a name.
@@ -722,11 +781,74 @@ func (p *parser) value1(c byte) int {
 			return p.fail("HPE_CR_EXPECTED", "Missing expected CR after header value")
 		}
 		return p.endLine()
+	case p.valueOf == "content-length" && !(p.era == EraV6 && len(p.value) > 0 && (c < 0x20 && c != '\t' || c == 0x7f)):
+		// (Node 6 refuses a control byte after the first one of any
+		// value before it looks at Content-Length digits:
+		// cl-v6-control-after-digit.)
+		if n := p.clValue(c); n == 0 {
+			return 0
+		}
 	case (c < 0x20 && c != '\t' || c == 0x7f) && !p.lenient:
 		return p.fail("HPE_INVALID_HEADER_TOKEN", "Invalid header value char")
 	}
 	p.value = append(p.value, c)
 	return 1
+}
+
+// framingValueStart runs when a header name is complete (its colon came):
+// every release checks the value of Content-Length as its bytes arrive,
+// and Node 20+ refuse Content-Length with Transfer-Encoding as soon as the
+// second of them is named, before any byte of its value (observed,
+// cl-bytewise-*, cl-te-conflict-at-name; found by nodespec-fuzz: ref
+// checked at the end of the line, where a line-end error won).
+func (p *parser) framingValueStart() int {
+	p.valueOf, p.clDigits, p.clState = "", 0, 0
+	if p.trailers {
+		if p.strict() && framingName(string(p.name)) == "content-length" {
+			// Node 20+ refuse Content-Length in the trailers of a
+			// chunked message as soon as it is named (observed,
+			// trailer-content-length; found by nodespec-fuzz).
+			return p.fail("HPE_INVALID_CONTENT_LENGTH", "Content-Length can't be present with Transfer-Encoding")
+		}
+		return 1
+	}
+	p.valueOf = framingName(string(p.name))
+	switch {
+	case !p.strict():
+	case p.valueOf == "content-length" && p.teSeen:
+		return p.fail("HPE_INVALID_CONTENT_LENGTH", "Content-Length can't be present with Transfer-Encoding")
+	case p.valueOf == "transfer-encoding" && p.clSeen:
+		return p.fail("HPE_INVALID_TRANSFER_ENCODING", "Transfer-Encoding can't be present with Content-Length")
+	}
+	return 1
+}
+
+// clValue checks one byte of a Content-Length value (not a line end):
+// digits, then only blanks; a number past int64 overflows at its digit.
+// The value is parsed again whole at the end of the line (contentLength).
+func (p *parser) clValue(c byte) int {
+	switch {
+	case p.clState == 0 && p.clSeen && p.length != 0 && (p.era != EraV6 || c >= '0' && c <= '9'):
+		// A second Content-Length is refused at its first byte (Node 6:
+		// its first digit, a bad byte is refused as such) (an
+		// empty one is refused, or ignored on 6, as empty: observed,
+		// cl-dup-then-empty; found by nodespec-fuzz). After one of 0 it
+		// is not: the docs of message.headers discard a duplicate
+		// (dup-content-length-same-discarded; every Node refuses it, a
+		// recorded divergence).
+		return p.fail("HPE_UNEXPECTED_CONTENT_LENGTH", "Duplicate Content-Length")
+	case c >= '0' && c <= '9' && p.clState < 2:
+		d := int64(c - '0')
+		if p.clDigits > (1<<63-1-d)/10 {
+			return p.fail("HPE_INVALID_CONTENT_LENGTH", "Content-Length overflow")
+		}
+		p.clDigits, p.clState = p.clDigits*10+d, 1
+		return 1
+	case (c == ' ' || c == '\t') && p.clState > 0:
+		p.clState = 2
+		return 1
+	}
+	return p.fail("HPE_INVALID_CONTENT_LENGTH", "Invalid character in Content-Length")
 }
 
 // endLine stores a complete header line and checks framing headers.
@@ -739,6 +861,15 @@ func (p *parser) endLine() int {
 	p.state = sLineStart
 	if p.trailers {
 		p.rawTrailers = append(p.rawTrailers, name, value)
+		switch fn := framingName(name); {
+		case fn == "content-length" && value == "" && p.era == EraV14:
+			// Node 14 checks an empty Content-Length even in trailers
+			// (observed, trailer-content-length-empty).
+			return p.fail("HPE_INVALID_CONTENT_LENGTH", "Empty Content-Length")
+		case fn == "transfer-encoding" && p.strict():
+			// Node 20+: chunked came already (trailer-transfer-encoding).
+			return p.fail("HPE_INVALID_TRANSFER_ENCODING", "Invalid `Transfer-Encoding` header value")
+		}
 		return 1
 	}
 	p.raw = append(p.raw, name, value)
@@ -755,16 +886,16 @@ func (p *parser) contentLength(v string) int {
 	if p.strict() && p.teSeen {
 		return p.fail("HPE_INVALID_CONTENT_LENGTH", "Content-Length can't be present with Transfer-Encoding")
 	}
-	if p.clSeen && p.length != 0 {
-		// A second Content-Length is refused, except after one of 0 (seen on
-		// every release: 0 then 0 passes, 5 then 5 does not).
-		return p.fail("HPE_UNEXPECTED_CONTENT_LENGTH", "Duplicate Content-Length")
-	}
 	if v == "" {
 		if p.era == EraV6 {
 			return 1 // Node 6 reads an empty Content-Length as none
 		}
 		return p.fail("HPE_INVALID_CONTENT_LENGTH", "Empty Content-Length")
+	}
+	if p.clSeen && p.length != 0 {
+		// A second Content-Length (clValue refuses it at its first digit;
+		// this is for a value clValue did not see, after a fold).
+		return p.fail("HPE_UNEXPECTED_CONTENT_LENGTH", "Duplicate Content-Length")
 	}
 	if p.era == EraV6 {
 		// Node 6 keeps the value's trailing spaces, and reads the number
@@ -789,6 +920,13 @@ func (p *parser) contentLength(v string) int {
 func (p *parser) transferEncoding(v string) int {
 	if p.strict() && p.clSeen {
 		return p.fail("HPE_INVALID_TRANSFER_ENCODING", "Transfer-Encoding can't be present with Content-Length")
+	}
+	if v == "" && p.era == EraV14 {
+		// Node 14 reads an empty Transfer-Encoding as none: it frames by
+		// Content-Length, or as a message with no body (observed,
+		// te-empty-then-cl; found by nodespec-fuzz). Node 20 does too but
+		// Node 22+ refuse it ("Empty Transfer-Encoding"): latest is open.
+		return 1
 	}
 	p.teSeen = true
 	codings := strings.Split(strings.ToLower(v), ",")
@@ -834,10 +972,6 @@ func (p *parser) endHead() {
 		p.fail("HPE_UNEXPECTED_CONTENT_LENGTH", "Content-Length can't be present with Transfer-Encoding")
 		return
 	}
-	if p.era == EraLatest && string(p.method) == "PRI" {
-		p.fail("HPE_PAUSED_H2_UPGRADE", "Pause on PRI/Upgrade")
-		return
-	}
 	h := &Head{Method: string(p.method), URL: latin1(string(p.url)), Major: p.major, Minor: p.minor, Raw: p.raw}
 	if h.Raw == nil {
 		h.Raw = []string{}
@@ -852,6 +986,8 @@ func (p *parser) endHead() {
 		p.handOverAfter = true
 	case errDropRestAfterBody:
 		p.dropRestAfter = true
+	case errRefused:
+		// answered by the server itself: parse on (see errRefused)
 	default:
 		p.state, p.stopped = sError, true // refused by the server: read no further
 		return
@@ -889,6 +1025,9 @@ func (p *parser) chunkSize1(c byte) int {
 	switch c {
 	case ';':
 		p.state = sChunkExt
+		if p.strict() {
+			p.state, p.extName = sChunkExtName, false
+		}
 		return 1
 	case '\r':
 		p.state = sChunkSizeLF
@@ -902,13 +1041,76 @@ func (p *parser) chunkSize1(c byte) int {
 			return p.fail("HPE_CR_EXPECTED", "Missing expected CR after chunk size")
 		}
 		return p.fail("HPE_INVALID_CHUNK_SIZE", "Invalid character in chunk size")
-	case ' ', '\t':
+	case ' ':
 		if p.era != EraLatest {
-			p.state = sChunkSizeWS // Node 6 and 14 allow spaces after the size
+			// Node 6 and 14 allow spaces after the size, not a tab
+			// (observed, chunk-size-trailing-space, chunk-size-trailing-tab).
+			p.state = sChunkSizeWS
 			return 1
 		}
 	}
 	return p.fail("HPE_INVALID_CHUNK_SIZE", "Invalid character in chunk size")
+}
+
+// chunkExt1 takes a byte of a chunk extension on strict Node 20+, which
+// check them as name[=value] with a token or quoted value, each error with
+// its own message (observed, chunk-ext-strict-*; found by nodespec-fuzz:
+// ref took anything up to the CR, as Node 6 and 14 do).
+func (p *parser) chunkExt1(c byte) int {
+	const bad = "Invalid character in chunk extensions"
+	switch p.state {
+	case sChunkExtName:
+		switch {
+		case isTokenChar(c):
+			p.extName = true
+		case c == '=':
+			p.state = sChunkExtValueStart
+		case c == ';' && p.extName:
+			p.extName = false
+		case c == '\r' && p.extName:
+			p.state = sChunkSizeLF
+		case c == '\n':
+			return p.fail("HPE_CR_EXPECTED", "Missing expected CR after chunk extension name")
+		case !p.extName:
+			return p.fail("HPE_STRICT", bad)
+		default:
+			return p.fail("HPE_STRICT", bad+" name")
+		}
+	case sChunkExtValueStart, sChunkExtValue:
+		switch {
+		case c == '"' && p.state == sChunkExtValueStart:
+			p.state = sChunkExtQuoted
+		case isTokenChar(c):
+			p.state = sChunkExtValue
+		case c == ';':
+			p.state, p.extName = sChunkExtName, false
+		case c == '\r':
+			p.state = sChunkSizeLF
+		case c == '\n':
+			return p.fail("HPE_CR_EXPECTED", "Missing expected CR after chunk extension value")
+		default:
+			return p.fail("HPE_STRICT", bad+" value")
+		}
+	case sChunkExtQuoted:
+		switch {
+		case c == '"':
+			p.state = sChunkExtAfterQuote
+		case c < 0x20 && c != '\t' || c == 0x7f:
+			return p.fail("HPE_STRICT", bad+" quoted value")
+		}
+	case sChunkExtAfterQuote:
+		switch c {
+		case ';':
+			p.state, p.extName = sChunkExtName, false
+		case '\r':
+			p.state = sChunkSizeLF
+		case '\n':
+			return p.fail("HPE_CR_EXPECTED", "Missing expected CR after chunk extension value")
+		default:
+			return p.fail("HPE_STRICT", bad+" quote value")
+		}
+	}
+	return 1
 }
 
 // chunkLine runs at the end of a chunk-size line.

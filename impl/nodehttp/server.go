@@ -91,7 +91,8 @@ type connection struct {
 	handedOver bool
 	handOver   string // the event the socket is handed over with
 
-	// refused: the server answered a request itself (no Host) and reads no more.
+	// refused: the server answered a request itself (no Host) and ended
+	// the socket. Node 20+ still parse what follows (fuzz/FINDINGS.md).
 	refused   bool
 	peerEnded bool // the peer half-closed
 	requests  int  // requests received on the connection
@@ -108,7 +109,10 @@ type connection struct {
 	keepAliveTimeout float64
 }
 
-// errRefused stops the parser after a request the server refused itself.
+// errRefused: the server answered this request itself; the parser reads
+// on (a later parse error still reaches 'clientError', a later request
+// 'request': observed on Node 20-26, host-missing-then-*), but the refused
+// message's own body goes nowhere.
 var errRefused = &ParseError{Code: "refused"}
 
 // exchange is one request and its response.
@@ -133,7 +137,7 @@ func (s *Server) attach(sock *nodenet.Socket) {
 	s.conns[c] = true
 	s.startTimers(c)
 	sock.On("data", func(args ...any) {
-		if c.handedOver || c.refused {
+		if c.handedOver {
 			return // after CONNECT the socket belongs to the 'connect' listener
 		}
 		if c.headersTimedOut() {
@@ -247,7 +251,7 @@ func (c *connection) onHead(h *Head) error {
 	if s.requireHost && h.Major == 1 && h.Minor == 1 && !hasHeader(h.Raw, "host") {
 		// requireHostHeader (latest, http/createServer): the server answers
 		// 400 itself; no 'clientError' is emitted, even with a listener.
-		c.refused = true
+		c.refused, c.current = true, nil
 		body := "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n"
 		if h.Method == "HEAD" {
 			body = "\r\n" // the answer to a HEAD has no body, nor its framing (observed, host-missing-head)
@@ -390,7 +394,11 @@ func (c *connection) onHandOver(rest []byte) {
 	s.Emit(c.handOver, x.req, c.sock, js.Buffer(rest))
 }
 
-func (c *connection) onBody(b []byte) { c.current.req.push(b) }
+func (c *connection) onBody(b []byte) {
+	if c.current != nil { // nil: the body of a refused request
+		c.current.req.push(b)
+	}
+}
 
 // current reports whether x's response is the one the connection is sending.
 func (x *exchange) current() bool { return len(x.conn.queue) > 0 && x.conn.queue[0] == x }
@@ -406,6 +414,9 @@ func (c *connection) onMessageBegin() {
 func (c *connection) onComplete(rawTrailers []string) {
 	c.msgStart = time.Time{}
 	c.stopRequestTimer()
+	if c.current == nil {
+		return // a refused request
+	}
 	req := c.current.req
 	req.rawTrailers = rawTrailers
 	req.complete = true
