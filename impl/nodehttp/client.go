@@ -58,6 +58,8 @@ type ClientRequest struct {
 	closed     bool
 	res        *ClientResponse
 	parser     *responseParser
+	// joinDuplicates: http.request({joinDuplicateHeaders: true}) (latest)
+	joinDuplicates bool
 }
 
 // clientHeader is a header as set: one value, or an array (values).
@@ -135,6 +137,9 @@ func (m *Module) request(args []any, get bool) (any, error) {
 		r.agent = m.globalAgent()
 	}
 	r.keepAlive = r.agent.keepAlive
+	if m.Profile.Era == EraLatest {
+		r.joinDuplicates, _ = opts["joinDuplicateHeaders"].(bool)
+	}
 	if err := m.checkRequestOptions(opts); err != nil {
 		return nil, err
 	}
@@ -438,8 +443,7 @@ func (r *ClientRequest) emitFinish() {
 
 func (r *ClientRequest) onData(b []byte) {
 	if r.parser == nil {
-		r.parser = newResponseParser(r.method == "HEAD")
-		r.parser.connect = r.method == "CONNECT"
+		r.parser = r.newParser()
 	}
 	for _, ev := range r.parser.feed(b) {
 		r.onResponseEvent(ev)
@@ -447,7 +451,7 @@ func (r *ClientRequest) onData(b []byte) {
 }
 
 func (r *ClientRequest) onEnd() {
-	if r.parser != nil && r.parser.state == "close" {
+	if r.parser != nil && r.parser.state == rpClose {
 		r.eofEnded = true
 	}
 	if r.parser != nil {
@@ -489,7 +493,32 @@ func (r *ClientRequest) onResponseEvent(ev responseEvent) {
 		r.res.push(ev.body)
 	case "complete":
 		r.res.push(nil)
+	case "error":
+		// A response that cannot be parsed: the request's error, then the
+		// connection is destroyed, so the request (and a response begun)
+		// closes as when the server closes mid-response (observed on 6, 14
+		// and 20-26: 'error' comes first on every line).
+		r.errored = true
+		r.Emit("error", &js.Error{Name: "Error", Code: ev.err.Code, Message: ev.err.Error()})
+		r.sock.Destroy(nil)
 	}
+}
+
+// newParser is the response parser for this request: its method, its
+// profile's parser and the request's maxHeaderSize and
+// insecureHTTPParser (options of http.request from v14 on; Node 6 ignores
+// them, observed).
+func (r *ClientRequest) newParser() *responseParser {
+	maxHead, lenient := r.profile.MaxHeaderSize, false
+	if r.profile.Era != EraV6 {
+		if n, ok := r.options["maxHeaderSize"].(float64); ok && n > 0 {
+			maxHead = int(n)
+		}
+		lenient, _ = r.options["insecureHTTPParser"].(bool)
+	}
+	p := newResponseParser(r.profile.Era, r.method == "HEAD", maxHead, lenient)
+	p.connect = r.method == "CONNECT"
+	return p
 }
 
 // responseEnded: the response's 'end' was emitted. A socket the agent
