@@ -35,6 +35,9 @@ func newClientResponse(req *ClientRequest, h *responseHead) *ClientResponse {
 	return r
 }
 
+// Request is the ClientRequest the response answers.
+func (r *ClientResponse) Request() *ClientRequest { return r.req }
+
 func (r *ClientResponse) push(b []byte) {
 	if b == nil {
 		r.pushedEOF, r.complete = true, true

@@ -287,6 +287,13 @@ func (s *session) name(o any, fixed string) string {
 		return n
 	}
 	n := fixed
+	if cr, ok := o.(*nodehttp.ClientResponse); ok && n == "" {
+		// a response is numbered after its request (cres2 is creq2's),
+		// whichever response comes first, as in the harness
+		if qn := s.names[cr.Request()]; strings.HasPrefix(qn, "creq") {
+			n = "cres" + strings.TrimPrefix(qn, "creq")
+		}
+	}
 	if n == "" {
 		k := kindOf(o)
 		s.count[k]++
