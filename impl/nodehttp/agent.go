@@ -27,6 +27,28 @@ type Agent struct {
 
 	maxSockets, maxTotalSockets, maxFreeSockets float64
 	timeout                                     float64 // ms; 0: the sockets get no timeout
+
+	// overrides: methods a program replaced (createConnection,
+	// keepSocketAlive, reuseSocket); given is false when the override
+	// leaves the result to the default.
+	overrides map[string]func(args []any) (v any, given bool)
+}
+
+// Override implements the program's override of one of the methods the
+// agent calls on itself.
+func (a *Agent) Override(method string, fn func(args []any) (any, bool)) {
+	if a.overrides == nil {
+		a.overrides = map[string]func([]any) (any, bool){}
+	}
+	a.overrides[method] = fn
+}
+
+// hook calls an overridden method; ok is false when the default applies.
+func (a *Agent) hook(method string, args ...any) (any, bool) {
+	if fn := a.overrides[method]; fn != nil {
+		return fn(args)
+	}
+	return nil, false
 }
 
 // agentClass is http.Agent as a program constructs it (new http.Agent()).
@@ -75,6 +97,7 @@ func (a *Agent) keepsSockets() bool {
 // connection, or a place in the queue.
 func (a *Agent) addRequest(r *ClientRequest) {
 	if s := a.take(r.pool); s != nil {
+		a.hook("reuseSocket", s, r) // its return is not used (as in Node)
 		r.useSocket(s, true)
 		return
 	}
@@ -90,7 +113,14 @@ func (a *Agent) addRequest(r *ClientRequest) {
 
 // connect opens a socket for the request (with the agent's timeout).
 func (a *Agent) connect(r *ClientRequest) *nodenet.Socket {
-	s := nodenet.Connect(r.loop, r.host, r.port)
+	opts := map[string]any{"host": r.host, "port": float64(r.port)}
+	var s *nodenet.Socket
+	if v, given := a.hook("createConnection", opts, js.Func{Name: "oncreate"}); given {
+		s, _ = v.(*nodenet.Socket)
+	}
+	if s == nil {
+		s = nodenet.Connect(r.loop, r.host, r.port)
+	}
 	r.mod.watchSocket(s, a)
 	if a.timeout > 0 {
 		s.SetTimeout(a.timeout)
@@ -183,17 +213,25 @@ func (a *Agent) use(name string, s *nodenet.Socket) {
 // keep-alive agent keeps it and says so ('free'); else it is closed.
 func (a *Agent) release(name string, s *nodenet.Socket, opts map[string]any, m *Module) {
 	drop(a.busy, s)
+	// The agent's own 'free' handling runs first, then the program's
+	// listeners of 'free' (registered later), whatever became of the socket.
+	defer a.Emit("free", s, opts)
 	if next := a.dequeue(name); next != nil {
 		next.useSocket(s, false)
 		return
 	}
-	if !a.keepAlive || float64(len(a.free[name])) >= a.maxFreeSockets {
+	keep := a.keepAlive && float64(len(a.free[name])) < a.maxFreeSockets
+	if keep {
+		if v, given := a.hook("keepSocketAlive", s); given {
+			keep = truthy(v)
+		}
+	}
+	if !keep {
 		s.End()
 		s.Destroy(nil)
 		return
 	}
 	a.free[name] = append(a.free[name], s)
-	a.Emit("free", s, opts)
 }
 
 // forget drops a socket that closed from both pools; a request waiting
@@ -306,4 +344,19 @@ func (a *Agent) Call(name string, args []any) (any, error) {
 		return js.Undefined{}, nil
 	}
 	return nil, js.ErrMissing
+}
+
+// truthy is JavaScript's truthiness of a program value.
+func truthy(v any) bool {
+	switch x := v.(type) {
+	case nil, js.Undefined:
+		return false
+	case bool:
+		return x
+	case float64:
+		return x != 0 && !math.IsNaN(x)
+	case string:
+		return x != ""
+	}
+	return true
 }
