@@ -213,10 +213,32 @@ func responseProblems(r *fixtures.ResponseCheck, w *trace.Wire) []string {
 			out = append(out, "response bytes (-expected +actual):\n"+cmp.Diff(splitLines(MaskWire(want)), splitLines(got)))
 		}
 	}
+	if len(r.Connections) > 0 {
+		out = append(out, connectionProblems(r.Connections, w.Connections)...)
+	}
 	// A server that closes while bytes are still arriving makes its kernel
 	// send RST instead of FIN; either way the server closed.
 	if r.Closed && w.End != "eof" && w.End != "reset" {
 		out = append(out, fmt.Sprintf("response: want the server to close the connection, the read ended with %s", w.End))
+	}
+	return out
+}
+
+// connectionProblems compares a client-side case's connections: their
+// number, what the client wrote on each, and how it ended each.
+func connectionProblems(want []fixtures.ConnectionCheck, got []trace.Wire) []string {
+	var out []string
+	if len(want) != len(got) {
+		out = append(out, fmt.Sprintf("request: want %d connections to the peer, got %d", len(want), len(got)))
+	}
+	for i := 0; i < len(want) && i < len(got); i++ {
+		w, _ := fixtures.Unescape(want[i].Equals)
+		if g := MaskWire(got[i].Received); !bytes.Equal(MaskWire(w), g) {
+			out = append(out, fmt.Sprintf("request bytes on connection %d (-expected +actual):\n", i+1)+cmp.Diff(splitLines(MaskWire(w)), splitLines(g)))
+		}
+		if want[i].End != "" && want[i].End != got[i].End {
+			out = append(out, fmt.Sprintf("request: want connection %d to end with %s, it ended with %s", i+1, want[i].End, got[i].End))
+		}
 	}
 	return out
 }

@@ -133,23 +133,37 @@ func runClient(t Target, c *fixtures.Case, profile string, seg rawwire.Segmentat
 	if err != nil {
 		return nil, err
 	}
-	var cl *rawwire.Client
-	var wire *trace.Wire
-	if refuse {
-		wire = &trace.Wire{End: "unconnected"}
-	} else {
-		cl, wire = playPeer(peer, port, c.Wire.Peer, seg)
+	var conns []*rawwire.Client
+	wire := &trace.Wire{End: "unconnected"}
+	if !refuse {
+		conns = playPeer(peer, port, c.Wire.Peer, seg)
 	}
 	// The program is finished once the script is played: a client request
 	// is done when it has closed (the target waits for that, then destroys
-	// a socket an agent keeps), so the peer then reads to the end without
-	// waiting out a deadline on a kept-alive connection.
+	// a socket an agent keeps), so the peer then reads each connection to
+	// its end without waiting out a deadline on a kept-alive one.
 	tr, err := s.Finish()
-	if cl != nil {
-		if wire == nil {
-			wire = peerResult(cl.Wait(time.Now().Add(WireDeadline())), strconv.Itoa(port))
+	if len(conns) > 0 {
+		// A connection the script never turned to still counts: every
+		// connect the program made is complete by now, so one the peer
+		// has not accepted is waiting in the backlog.
+		for {
+			cl, aerr := peer.Accept(time.Now().Add(5 * time.Millisecond))
+			if aerr != nil {
+				break
+			}
+			conns = append(conns, cl)
 		}
-		cl.Close()
+		portText := strconv.Itoa(port)
+		wire = nil
+		for _, cl := range conns {
+			w := peerResult(cl.Wait(time.Now().Add(WireDeadline())), portText)
+			cl.Close()
+			if wire == nil {
+				wire = &trace.Wire{Received: w.Received, End: w.End}
+			}
+			wire.Connections = append(wire.Connections, *w)
+		}
 	}
 	if err != nil {
 		return nil, err
@@ -163,16 +177,28 @@ func runClient(t Target, c *fixtures.Case, profile string, seg rawwire.Segmentat
 // bytes received (Host: 127.0.0.1:<peer-port>).
 const PeerPortToken = "<peer-port>"
 
-// playPeer accepts the client's connection and runs the script on it. It
-// returns the connection, still open for the caller to read to its end, or
-// the wire record when the script ended it already (no connection came, a
-// wait timed out, the peer reset). Waits are bounded by the deadline, and
-// the verdict shows what did arrive.
-func playPeer(peer *rawwire.Peer, port int, script []fixtures.PeerAction, seg rawwire.Segmentation) (*rawwire.Client, *trace.Wire) {
+// playPeer accepts the client's first connection and runs the script, each
+// step on the connection the last {connection: N} chose (accepting
+// connections in order as the script reaches them). It returns the
+// connections accepted, still open for the caller to read to their end. A
+// wait that times out, or a connection that never comes, ends the script:
+// the verdict shows what did arrive. Waits are bounded by the deadline.
+func playPeer(peer *rawwire.Peer, port int, script []fixtures.PeerAction, seg rawwire.Segmentation) []*rawwire.Client {
 	deadline := WireDeadline()
-	cl, err := peer.Accept(time.Now().Add(deadline))
-	if err != nil {
-		return nil, &trace.Wire{End: "unconnected"}
+	var conns []*rawwire.Client
+	accept := func(n int) *rawwire.Client {
+		for len(conns) < n {
+			cl, err := peer.Accept(time.Now().Add(deadline))
+			if err != nil {
+				return nil
+			}
+			conns = append(conns, cl)
+		}
+		return conns[n-1]
+	}
+	cl := accept(1)
+	if cl == nil {
+		return nil
 	}
 	portText := strconv.Itoa(port)
 	unport := func(b []byte) []byte {
@@ -180,14 +206,18 @@ func playPeer(peer *rawwire.Peer, port int, script []fixtures.PeerAction, seg ra
 	}
 	for _, a := range script {
 		switch {
+		case a.Connection > 0:
+			if cl = accept(a.Connection); cl == nil {
+				return conns
+			}
 		case a.Expect != "":
 			want, _ := fixtures.Unescape(a.Expect)
 			if r := cl.WaitFor(time.Now().Add(deadline), rawwire.Contains(string(unport(want)))); !r.Matched {
-				return cl, peerResult(r, portText)
+				return conns
 			}
 		case a.Request > 0:
 			if r := cl.WaitFor(time.Now().Add(deadline), rawwire.Requests(a.Request)); !r.Matched {
-				return cl, peerResult(r, portText)
+				return conns
 			}
 		case len(a.Send) > 0:
 			var b []byte
@@ -202,10 +232,9 @@ func playPeer(peer *rawwire.Peer, port int, script []fixtures.PeerAction, seg ra
 			_ = cl.HalfClose()
 		case a.Close == "rst":
 			_ = cl.Reset()
-			return cl, peerResult(cl.Wait(time.Now().Add(deadline)), portText)
 		}
 	}
-	return cl, nil
+	return conns
 }
 
 // peerResult is the wire record of a client-side case: what the client

@@ -184,6 +184,11 @@ func renderTrace(tr *trace.Trace) string {
 	fmt.Fprintf(&sb, "    ORDER: %s\n", flatOrder(tr))
 	if tr.Wire != nil {
 		fmt.Fprintf(&sb, "    received (%s): '%s'\n", tr.Wire.End, fixtures.Escape(oracle.MaskWire(tr.Wire.Received)))
+		if len(tr.Wire.Connections) > 1 {
+			for i, c := range tr.Wire.Connections {
+				fmt.Fprintf(&sb, "    connection %d (%s): '%s'\n", i+1, c.End, fixtures.Escape(oracle.MaskWire(c.Received)))
+			}
+		}
 	}
 	return sb.String()
 }

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/nodespec/nodespec/impl/js"
 	"github.com/nodespec/nodespec/impl/loop"
@@ -46,6 +47,7 @@ type ClientRequest struct {
 	errored    bool // 'error' was emitted
 	destroyed  bool
 	aborted    bool
+	abortedAt  float64 // v6's request.aborted: when abort() was called
 	assigned   bool    // 'socket' was emitted; writes go straight to it once the head is out
 	flushAsked bool    // flushHeaders before the socket came
 	timeoutMs  float64 // setTimeout before the socket was assigned
@@ -58,6 +60,8 @@ type ClientRequest struct {
 	closed     bool
 	res        *ClientResponse
 	parser     *responseParser
+	// joinDuplicates: http.request({joinDuplicateHeaders: true}) (latest)
+	joinDuplicates bool
 }
 
 // clientHeader is a header as set: one value, or an array (values).
@@ -134,7 +138,10 @@ func (m *Module) request(args []any, get bool) (any, error) {
 	default:
 		r.agent = m.globalAgent()
 	}
-	r.keepAlive = r.agent.keepAlive
+	r.keepAlive = r.agent.keepsSockets()
+	if m.Profile.Era == EraLatest {
+		r.joinDuplicates, _ = opts["joinDuplicateHeaders"].(bool)
+	}
 	if err := m.checkRequestOptions(opts); err != nil {
 		return nil, err
 	}
@@ -183,14 +190,20 @@ func (m *Module) request(args []any, get bool) (any, error) {
 	if t, ok := opts["timeout"].(float64); ok && t > 0 {
 		r.timeoutMs = t // the socket's idle timeout once it is assigned
 	}
-	r.pool = r.agent.getName(map[string]any{"host": r.host, "port": float64(r.port)})
-	if s := r.agent.take(r.pool); s != nil {
-		r.sock, r.reused = s, true
-	} else {
-		r.sock = nodenet.Connect(r.loop, r.host, r.port)
-		m.watchSocket(r.sock, r.agent)
+	r.pool = r.agent.getName(map[string]any{"host": r.host, "port": float64(r.port), "localAddress": opts["localAddress"]})
+	r.agent.addRequest(r)
+	if get {
+		r.end(nil)
 	}
-	r.agent.use(r.pool, r.sock)
+	return r, nil
+}
+
+// useSocket: the agent gave the request a socket (a new one, a free one,
+// or one freed by the request before it in the queue). 'socket' comes a
+// tick later.
+func (r *ClientRequest) useSocket(s *nodenet.Socket, reused bool) {
+	r.sock, r.reused = s, reused
+	r.agent.use(r.pool, s)
 	if r.profile.Era == EraLatest {
 		r.loop.NextTick(r.assignSocket)
 	} else {
@@ -198,10 +211,6 @@ func (m *Module) request(args []any, get bool) (any, error) {
 		// end() queued at once (observed with http.get, which ends itself).
 		r.loop.NextTick(func() { r.loop.NextTick(r.assignSocket) })
 	}
-	if get {
-		r.end(nil)
-	}
-	return r, nil
 }
 
 // setHeader replaces a header of the same name (case-insensitive) in its
@@ -438,8 +447,7 @@ func (r *ClientRequest) emitFinish() {
 
 func (r *ClientRequest) onData(b []byte) {
 	if r.parser == nil {
-		r.parser = newResponseParser(r.method == "HEAD")
-		r.parser.connect = r.method == "CONNECT"
+		r.parser = r.newParser()
 	}
 	for _, ev := range r.parser.feed(b) {
 		r.onResponseEvent(ev)
@@ -447,7 +455,7 @@ func (r *ClientRequest) onData(b []byte) {
 }
 
 func (r *ClientRequest) onEnd() {
-	if r.parser != nil && r.parser.state == "close" {
+	if r.parser != nil && r.parser.state == rpClose {
 		r.eofEnded = true
 	}
 	if r.parser != nil {
@@ -489,7 +497,32 @@ func (r *ClientRequest) onResponseEvent(ev responseEvent) {
 		r.res.push(ev.body)
 	case "complete":
 		r.res.push(nil)
+	case "error":
+		// A response that cannot be parsed: the request's error, then the
+		// connection is destroyed, so the request (and a response begun)
+		// closes as when the server closes mid-response (observed on 6, 14
+		// and 20-26: 'error' comes first on every line).
+		r.errored = true
+		r.Emit("error", &js.Error{Name: "Error", Code: ev.err.Code, Message: ev.err.Error()})
+		r.sock.Destroy(nil)
 	}
+}
+
+// newParser is the response parser for this request: its method, its
+// profile's parser and the request's maxHeaderSize and
+// insecureHTTPParser (options of http.request from v14 on; Node 6 ignores
+// them, observed).
+func (r *ClientRequest) newParser() *responseParser {
+	maxHead, lenient := r.profile.MaxHeaderSize, false
+	if r.profile.Era != EraV6 {
+		if n, ok := r.options["maxHeaderSize"].(float64); ok && n > 0 {
+			maxHead = int(n)
+		}
+		lenient, _ = r.options["insecureHTTPParser"].(bool)
+	}
+	p := newResponseParser(r.profile.Era, r.method == "HEAD", maxHead, lenient)
+	p.connect = r.method == "CONNECT"
+	return p
 }
 
 // responseEnded: the response's 'end' was emitted. A socket the agent
@@ -502,7 +535,7 @@ func (r *ClientRequest) responseEnded() {
 		// is free for the next request to the same host and port.
 		r.emitClose()
 		delete(r.mod.sockReq, r.sock)
-		r.agent.release(r.pool, r.sock, r.options)
+		r.agent.release(r.pool, r.sock, r.options, r.mod)
 		return
 	}
 	r.sock.End()
@@ -524,8 +557,8 @@ func (r *ClientRequest) onSocketClose() {
 				r.Emit("error", &js.Error{Name: "Error", Code: "ECONNRESET", Message: "socket hang up"})
 			}
 		}
-		if r.destroyed && r.profile.Era == EraV6 {
-			// Node 6 closes a request the program destroyed before it
+		if (r.destroyed || r.aborted) && r.profile.Era == EraV6 {
+			// Node 6 closes a request the program destroyed or aborted before it
 			// reports the hang-up (observed); a peer's close comes after.
 			r.emitClose()
 			hangUp()
@@ -586,6 +619,14 @@ func (r *ClientRequest) Get(name string) (any, bool) {
 		}
 		return float64(r.maxHeaders), true
 	case "aborted":
+		if r.profile.Era == EraV6 {
+			// v6 docs: the time of the abort in ms since the epoch, and
+			// undefined before (observed on 6.17.1).
+			if r.abortedAt == 0 {
+				return js.Undefined{}, true
+			}
+			return r.abortedAt, true
+		}
 		return r.aborted, true
 	case "socket", "connection":
 		if !r.assigned {
@@ -640,7 +681,9 @@ func (r *ClientRequest) Call(name string, args []any) (any, error) {
 		return js.Undefined{}, nil
 	case "destroy":
 		r.destroyed = true
-		r.sock.Destroy(nil)
+		if r.sock != nil {
+			r.sock.Destroy(nil)
+		}
 		return r, nil
 	case "cork":
 		r.corked++
@@ -660,6 +703,7 @@ func (r *ClientRequest) Call(name string, args []any) (any, error) {
 		// 'abort' comes on the next tick, then the connection's loss.
 		if !r.aborted {
 			r.aborted = true
+			r.abortedAt = float64(time.Now().UnixMilli())
 			r.loop.NextTick(func() { r.Emit("abort") })
 			r.loop.NextTick(func() { r.sock.Destroy(nil) })
 		}

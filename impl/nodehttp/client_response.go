@@ -1,9 +1,7 @@
 package nodehttp
 
 import (
-	"bytes"
 	"strconv"
-	"strings"
 
 	"github.com/nodespec/nodespec/impl/js"
 )
@@ -36,6 +34,9 @@ func newClientResponse(req *ClientRequest, h *responseHead) *ClientResponse {
 	}
 	return r
 }
+
+// Request is the ClientRequest the response answers.
+func (r *ClientResponse) Request() *ClientRequest { return r.req }
 
 func (r *ClientResponse) push(b []byte) {
 	if b == nil {
@@ -117,7 +118,7 @@ func (r *ClientResponse) Get(name string) (any, bool) {
 		// The client side joins duplicates as the server side does; with
 		// request.maxHeadersCount only the first pairs are kept there
 		// (rawHeaders keeps them all: observed on 14-26).
-		m := &IncomingMessage{profile: r.req.profile}
+		m := &IncomingMessage{profile: r.req.profile, join: r.req.joinDuplicates}
 		raw := h.raw
 		if n := r.req.maxHeaders; n > 0 && len(raw) > 2*n {
 			raw = raw[:2*n]
@@ -125,6 +126,10 @@ func (r *ClientResponse) Get(name string) (any, bool) {
 		return m.headerObject(raw), true
 	case "rawHeaders":
 		return strList(h.raw), true
+	case "trailers":
+		return (&IncomingMessage{profile: r.req.profile}).headerObject(h.trailers), true
+	case "rawTrailers":
+		return strList(h.trailers), true
 	case "complete":
 		return r.complete, true
 	case "method", "url":
@@ -152,173 +157,17 @@ type responseHead struct {
 	status       int
 	reason       string
 	raw          []string // name, value, name, value ...
+	trailers     []string // after a chunked body, the same way
 }
 
 // responseEvent is what the response parser found: a head, a body chunk,
 // or the end of the message.
 type responseEvent struct {
-	kind string // info (1xx) | head | body | complete
+	kind string // info (1xx) | head | body | complete | error
 	head *responseHead
 	body []byte
 	// handOver: "upgrade" or "connect" when the head hands the socket
 	// over; body is then what followed the head.
 	handOver string
-}
-
-// responseParser reads one response: status line, headers, then a body
-// framed by chunked encoding, Content-Length, or the connection's end.
-// (Strictness per line and its HPE_* errors are not modelled yet.)
-type responseParser struct {
-	noBody  bool // a response to HEAD
-	connect bool // a response to CONNECT
-	buf     []byte
-	state   string // head | length | chunked | close | done
-	remain  int
-	chunkSz int
-}
-
-func newResponseParser(head bool) *responseParser {
-	return &responseParser{noBody: head, state: "head"}
-}
-
-func (p *responseParser) feed(b []byte) []responseEvent {
-	p.buf = append(p.buf, b...)
-	var out []responseEvent
-	for {
-		switch p.state {
-		case "head":
-			end := bytes.Index(p.buf, []byte("\r\n\r\n"))
-			if end < 0 {
-				return out
-			}
-			h := parseResponseHead(p.buf[:end])
-			p.buf = p.buf[end+4:]
-			if h == nil {
-				p.state = "done"
-				return out
-			}
-			if h.status >= 100 && h.status < 200 && h.status != 101 {
-				// interim: the final response follows
-				out = append(out, responseEvent{kind: "info", head: h})
-				continue
-			}
-			if h.status == 101 || p.connect && h.status >= 200 && h.status < 300 {
-				ev := responseEvent{kind: "head", head: h, handOver: "upgrade", body: bytes.Clone(p.buf)}
-				if h.status != 101 {
-					ev.handOver = "connect"
-				}
-				p.buf, p.state = nil, "done"
-				return append(out, ev)
-			}
-			out = append(out, responseEvent{kind: "head", head: h})
-			cl, hasCL := -1, false
-			chunked := false
-			for i := 0; i+1 < len(h.raw); i += 2 {
-				switch strings.ToLower(h.raw[i]) {
-				case "content-length":
-					if n, err := strconv.Atoi(strings.TrimSpace(h.raw[i+1])); err == nil {
-						cl, hasCL = n, true
-					}
-				case "transfer-encoding":
-					chunked = strings.HasSuffix(strings.ToLower(strings.TrimSpace(h.raw[i+1])), "chunked")
-				}
-			}
-			switch {
-			case p.noBody || h.status == 204 || h.status == 304 || h.status < 200:
-				p.state = "done"
-				out = append(out, responseEvent{kind: "complete"})
-				return out
-			case chunked:
-				p.state = "chunked"
-			case hasCL:
-				p.state, p.remain = "length", cl
-				if cl == 0 {
-					p.state = "done"
-					out = append(out, responseEvent{kind: "complete"})
-					return out
-				}
-			default:
-				p.state = "close"
-			}
-		case "length":
-			if len(p.buf) == 0 {
-				return out
-			}
-			n := min(len(p.buf), p.remain)
-			out = append(out, responseEvent{kind: "body", body: bytes.Clone(p.buf[:n])})
-			p.buf, p.remain = p.buf[n:], p.remain-n
-			if p.remain == 0 {
-				p.state = "done"
-				out = append(out, responseEvent{kind: "complete"})
-			}
-			return out
-		case "chunked":
-			i := bytes.Index(p.buf, []byte("\r\n"))
-			if i < 0 {
-				return out
-			}
-			sizeText, _, _ := strings.Cut(string(p.buf[:i]), ";")
-			size, err := strconv.ParseInt(strings.TrimSpace(sizeText), 16, 32)
-			if err != nil {
-				p.state = "done"
-				return out
-			}
-			if size == 0 {
-				// the last chunk: trailers, then the blank line
-				end := bytes.Index(p.buf[i:], []byte("\r\n\r\n"))
-				if end < 0 {
-					return out
-				}
-				p.buf = p.buf[i+end+4:]
-				p.state = "done"
-				out = append(out, responseEvent{kind: "complete"})
-				return out
-			}
-			if len(p.buf) < i+2+int(size)+2 {
-				return out
-			}
-			out = append(out, responseEvent{kind: "body", body: bytes.Clone(p.buf[i+2 : i+2+int(size)])})
-			p.buf = p.buf[i+2+int(size)+2:]
-		case "close":
-			if len(p.buf) > 0 {
-				out = append(out, responseEvent{kind: "body", body: bytes.Clone(p.buf)})
-				p.buf = nil
-			}
-			return out
-		default:
-			return out
-		}
-	}
-}
-
-// eof: the connection ended; a body read until close is complete.
-func (p *responseParser) eof() []responseEvent {
-	if p.state == "close" {
-		p.state = "done"
-		return []responseEvent{{kind: "complete"}}
-	}
-	return nil
-}
-
-func parseResponseHead(b []byte) *responseHead {
-	lines := strings.Split(string(b), "\r\n")
-	ver, rest, ok := strings.Cut(lines[0], " ")
-	if !ok || !strings.HasPrefix(ver, "HTTP/") || len(ver) != 8 {
-		return nil
-	}
-	h := &responseHead{major: int(ver[5] - '0'), minor: int(ver[7] - '0')}
-	code, reason, _ := strings.Cut(rest, " ")
-	n, err := strconv.Atoi(code)
-	if err != nil {
-		return nil
-	}
-	h.status, h.reason = n, reason
-	for _, l := range lines[1:] {
-		k, v, ok := strings.Cut(l, ":")
-		if !ok {
-			continue
-		}
-		h.raw = append(h.raw, k, strings.TrimSpace(v))
-	}
-	return h
+	err      *ParseError // kind "error": the response cannot be parsed
 }

@@ -74,6 +74,13 @@ func (m *Module) Get(name string) (any, bool) {
 		return js.Func{Name: name}, true
 	case "createServer", "request", "get":
 		return js.Func{Name: name}, true
+	case "createClient":
+		// deprecated since 0.3.6, still in the v6 docs and in Node 6
+		// (observed); gone later
+		if m.Profile.Era != EraV6 {
+			return nil, false
+		}
+		return js.Func{Name: name}, true
 	case "Agent":
 		return agentClass{m}, true
 	case "OutgoingMessage", "ServerResponse", "IncomingMessage", "ClientRequest":

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net"
 	"strconv"
+	"sync"
 	"syscall"
 	"time"
 
@@ -14,6 +15,14 @@ import (
 // connectTimeout bounds a dial on loopback; a refused port answers at once.
 const connectTimeout = 5 * time.Second
 
+// dialOrder makes dials complete in the order Connect was called, as a
+// single-threaded runtime's connects do: the peer accepts connections in
+// the order the program opened them (several connections per case).
+var dialOrder struct {
+	sync.Mutex
+	last chan struct{}
+}
+
 // Connect is a client socket (net.connect(port, host)): it dials on a
 // goroutine and, back on the loop, emits 'connect' and starts reading, or
 // fails with a system error ('error', then 'close'). Writes made before it
@@ -21,8 +30,16 @@ const connectTimeout = 5 * time.Second
 func Connect(l *loop.Loop, host string, port int) *Socket {
 	s := &Socket{Loop: l, readerDone: make(chan struct{}), connecting: true}
 	l.Ref()
+	dialOrder.Lock()
+	prev, done := dialOrder.last, make(chan struct{})
+	dialOrder.last = done
+	dialOrder.Unlock()
 	go func() {
+		if prev != nil {
+			<-prev
+		}
 		c, err := net.DialTimeout("tcp", net.JoinHostPort(host, strconv.Itoa(port)), connectTimeout)
+		close(done)
 		l.Post(func() {
 			defer l.Unref()
 			s.connecting = false

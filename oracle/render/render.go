@@ -48,6 +48,12 @@ func Expectation(sb *strings.Builder, tr *trace.Trace, quiet string, client bool
 		// the case's teardown, not a behaviour to pin.
 		sb.WriteString("    request:\n")
 		fmt.Fprintf(sb, "      equals: '%s'\n", strings.ReplaceAll(fixtures.Escape(tr.Wire.Received), "'", "''"))
+		if len(tr.Wire.Connections) > 1 {
+			sb.WriteString("      connections:\n")
+			for _, c := range tr.Wire.Connections {
+				fmt.Fprintf(sb, "        - equals: '%s'\n", strings.ReplaceAll(fixtures.Escape(c.Received), "'", "''"))
+			}
+		}
 	} else if tr.Wire != nil {
 		sb.WriteString("    response:\n")
 		fmt.Fprintf(sb, "      equals: '%s'\n", strings.ReplaceAll(fixtures.Escape(oracle.MaskWire(tr.Wire.Received)), "'", "''"))

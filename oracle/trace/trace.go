@@ -48,6 +48,9 @@ func (e *Entry) UnmarshalJSON(b []byte) error {
 type Wire struct {
 	Received []byte `json:"received"`
 	End      string `json:"end"` // eof | reset | timeout | closed (we closed it: then rst) | error
+	// Connections: a client-side case's every connection, in the order the
+	// peer accepted them (the first is Received/End).
+	Connections []Wire `json:"connections,omitempty"`
 }
 
 // Trace is the complete report of one run of one case.

@@ -292,7 +292,8 @@ function eventsFor(c, kind, extra, name) {
       var dot = keys[i].indexOf('.');
       // callback:<method> handlers run from the callback, not a listener.
       var who = keys[i].slice(0, dot);
-      if (dot > 0 && (who === kind || who === name) && keys[i].slice(dot + 1).indexOf('callback:') !== 0) {
+      var rest = keys[i].slice(dot + 1);
+      if (dot > 0 && (who === kind || who === name) && rest.indexOf('callback:') !== 0 && rest.indexOf('override:') !== 0) {
         add(keys[i].slice(dot + 1));
       }
     }
@@ -320,7 +321,57 @@ function adopt(c, obj, kind, num) {
     var evs = eventsFor(c, kind, extra, name);
     for (var i = 0; i < evs.length; i++) attach(c, obj, kind, evs[i]);
   }
+  installOverrides(c, obj, kind, name);
   return e;
+}
+
+// installOverrides replaces the methods a program overrides
+// ("<kind>.override:<method>" handlers, e.g. agent.override:keepSocketAlive):
+// each call is recorded as the event override:<method> on the object, the
+// handler's steps run with the object bound to its kind and the arguments
+// as arg<i>, and the call returns the value of a return step, or else what
+// the original method returns.
+function installOverrides(c, obj, kind, name) {
+  var on = c.program.on;
+  if (!on || typeof on !== 'object' || !obj) return;
+  var keys = Object.keys(on);
+  for (var i = 0; i < keys.length; i++) {
+    var dot = keys[i].indexOf('.');
+    var who = keys[i].slice(0, dot);
+    var rest = keys[i].slice(dot + 1);
+    if (dot <= 0 || (who !== kind && who !== name) || rest.indexOf('override:') !== 0) continue;
+    overrideMethod(c, obj, kind, rest.slice('override:'.length), listOf(on[keys[i]]));
+  }
+}
+
+function overrideMethod(c, obj, kind, method, steps) {
+  var original = obj[method];
+  obj[method] = function () {
+    var args = [];
+    for (var i = 0; i < arguments.length; i++) args.push(arguments[i]);
+    var ev = 'override:' + method;
+    var entry = { o: nameOf(c, obj) || kind, ev: ev };
+    if (args.length) entry.args = summarizeList(c, args);
+    if (!c.closed) record(c, entry);
+    var scope = scopeFor(c, kind, obj, ev, args);
+    for (var j = 0; j < steps.length; j++) {
+      if (c.closed) break;
+      if (steps[j] && Object.prototype.hasOwnProperty.call(steps[j], 'return')) {
+        try {
+          return decode(c, scope, steps[j]['return']);
+        } catch (e) {
+          harnessError(c, 'override ' + kind + '.' + method, e);
+          break;
+        }
+      }
+      try {
+        runStep(c, steps[j], scope);
+      } catch (e) {
+        harnessError(c, 'step ' + JSON.stringify(steps[j]), e);
+      }
+    }
+    return typeof original === 'function' ? original.apply(this, arguments) : undefined;
+  };
 }
 
 // adoptExchange names a server request and its response with the same number.

@@ -10,6 +10,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -291,6 +292,13 @@ func (s *session) name(o any, fixed string) string {
 		return n
 	}
 	n := fixed
+	if cr, ok := o.(*nodehttp.ClientResponse); ok && n == "" {
+		// a response is numbered after its request (cres2 is creq2's),
+		// whichever response comes first, as in the harness
+		if qn := s.names[cr.Request()]; strings.HasPrefix(qn, "creq") {
+			n = "cres" + strings.TrimPrefix(qn, "creq")
+		}
+	}
 	if n == "" {
 		k := kindOf(o)
 		s.count[k]++
@@ -329,7 +337,14 @@ func (s *session) attach(o any, kind string) {
 	}
 	for key := range s.prog.On {
 		// callback:<method> handlers run from the callback, not a listener.
-		if k, ev, _ := strings.Cut(key, "."); (k == kind || k == s.names[o]) && !strings.HasPrefix(ev, "callback:") {
+		k, ev, _ := strings.Cut(key, ".")
+		if k != kind && k != s.names[o] {
+			continue
+		}
+		switch {
+		case strings.HasPrefix(ev, "override:"):
+			s.override(o, kind, strings.TrimPrefix(ev, "override:"), s.prog.On[key])
+		case !strings.HasPrefix(ev, "callback:"):
 			events[ev] = true
 		}
 	}
@@ -346,6 +361,41 @@ func (s *session) attach(o any, kind string) {
 			}
 		})
 	}
+}
+
+// overrider is an object whose methods a program may override
+// (nodehttp.Agent: createConnection, keepSocketAlive, reuseSocket).
+type overrider interface {
+	Override(method string, fn func(args []any) (any, bool))
+}
+
+// override installs a "<kind>.override:<method>" handler, as the harness
+// does: each call is the event override:<method> on the object, the steps
+// run with the arguments as arg<i>, and a return step gives the call's
+// value (otherwise the method does what it does by default).
+func (s *session) override(o any, kind, method string, steps []fixtures.Step) {
+	ov, ok := o.(overrider)
+	if !ok {
+		s.uncaught(fmt.Sprintf("%s.override:%s: ref cannot override methods of a %s", kind, method, kind))
+		return
+	}
+	ov.Override(method, func(args []any) (any, bool) {
+		ev := "override:" + method
+		s.events = append(s.events, trace.Entry{O: s.names[o], Ev: ev, Args: s.summariseAll(args)})
+		scope := s.scope(o, kind, ev, args)
+		for _, st := range steps {
+			if st.Return != nil {
+				v, err := s.decode(st.Return)
+				if err != nil {
+					s.uncaught(fmt.Sprintf("%s.%s: return: %v", kind, ev, err))
+					return nil, false
+				}
+				return v, true
+			}
+			s.runStep(st, scope)
+		}
+		return nil, false
+	})
 }
 
 // signatures binds event arguments to names (FORMAT.md, Program).
@@ -572,12 +622,14 @@ func (s *session) construct(st fixtures.Step, o string, obj js.Object, parts []s
 // returned (creq1, blocklist1 ...), recorded or not, as the harness does;
 // a client request is also followed for Finish.
 func (s *session) adoptReturned(v any) {
-	if kindOf(v) == "" || s.names[v] != "" {
+	if kindOf(v) == "" {
 		return
 	}
+	// An override the request's constructor calls (agent.reuseSocket)
+	// may have named the request already; it is still the case's client.
 	s.name(v, "")
 	r, ok := v.(*nodehttp.ClientRequest)
-	if !ok {
+	if !ok || slices.Contains(s.clients, r) {
 		return
 	}
 	s.clients = append(s.clients, r)
