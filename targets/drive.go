@@ -68,8 +68,6 @@ func Supported(c *fixtures.Case) error {
 	switch {
 	case len(c.Program.Timers) > 0:
 		return fmt.Errorf("case %s uses program.timers, which this version of nodespec does not run yet", c.ID)
-	case c.Program.Server != nil && c.Program.Server.Module == "net":
-		return fmt.Errorf("case %s creates a net server, which this version of nodespec does not run yet", c.ID)
 	}
 	return nil
 }
