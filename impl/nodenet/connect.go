@@ -132,6 +132,13 @@ func (s *Socket) connectCall(args []any) error {
 			host = h
 		}
 	}
+	switch port.(type) {
+	case js.Undefined:
+		return js.TypeError("ERR_MISSING_ARGS", "The \"options\" or \"port\" or \"path\" argument must be specified")
+	case float64, string:
+	default:
+		return js.TypeError("ERR_INVALID_ARG_TYPE", "The \"options.port\" property must be one of type number or string. Received %s", describeArg(port))
+	}
 	p, err := checkConnectPort(port)
 	if err != nil {
 		return err

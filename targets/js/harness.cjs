@@ -1153,6 +1153,16 @@ function finishNet(c, done) {
       later();
     }
   }
+  // A socket that was never connected (new net.Socket() alone) has
+  // nothing that would close it: it is destroyed instead of waited for.
+  for (var i = 0; i < c.sockets.length; i++) {
+    var s = c.sockets[i];
+    try {
+      if (s && !s.destroyed && s.pending && !s.connecting && typeof s.destroy === 'function') s.destroy();
+    } catch (e) {
+      diag(c.id + ': destroying an unconnected socket: ' + errText(e));
+    }
+  }
   if (socketsQuiet(c)) return settle();
   c.onQuiet = settle;
 }
