@@ -80,7 +80,7 @@ func laneDiffs(a, b *trace.Trace) string {
 // in the expectation or divergence that applies), since a case that checks
 // no bytes does not pin them down.
 func SplitDiff(c *fixtures.Case, profile string, t Target, a, b *trace.Trace) string {
-	resp := expectationFor(c, profile).Response
+	resp := expectationFor(c, profile, t).Response
 	d := divergenceFor(c, t)
 	if d != nil && d.Intermittent {
 		// The recorded divergence says the segmentation decides; each

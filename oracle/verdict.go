@@ -54,7 +54,7 @@ func Applicable(c *fixtures.Case, profile string, t Target) (bool, string) {
 // Judge decides a trace. The trace must come from a run where the case is
 // Applicable.
 func Judge(c *fixtures.Case, profile string, t Target, tr *trace.Trace) Verdict {
-	exp := expectationFor(c, profile)
+	exp := expectationFor(c, profile, t)
 	lanes := Lanes(tr)
 	docDiff := laneDiff(exp.Lanes, lanes)
 	common := append(orderProblems(exp.Order, tr), unnamedLaneProblems(exp.Lanes, lanes)...)
@@ -104,13 +104,27 @@ func Judge(c *fixtures.Case, profile string, t Target, tr *trace.Trace) Verdict 
 	return Verdict{Status: Fail, Reason: reason, Diff: joinNonEmpty(docDiff, strings.Join(problems, "\n"))}
 }
 
-// expectationFor returns the first block that applies to the profile; the
-// loader guarantees there is one.
-func expectationFor(c *fixtures.Case, profile string) *fixtures.Expect {
+// expectationFor returns the first block that applies to the profile and
+// the target's release; the loader guarantees there is one. A block with
+// a release range holds for a Node release in it; ref, Bun and Deno are
+// judged by the current docs, so for them only a range without an upper
+// bound holds (fixtures.Releases.Current).
+func expectationFor(c *fixtures.Case, profile string, t Target) *fixtures.Expect {
 	for i := range c.Expect {
-		if len(c.Expect[i].Profiles) == 0 || slices.Contains(c.Expect[i].Profiles, profile) {
-			return &c.Expect[i]
+		e := &c.Expect[i]
+		if len(e.Profiles) != 0 && !slices.Contains(e.Profiles, profile) {
+			continue
 		}
+		if r := e.Releases; r != nil {
+			if t.Runtime == "node" && t.Version != "" {
+				if !r.Contains(t.Version) {
+					continue
+				}
+			} else if !r.Current() {
+				continue
+			}
+		}
+		return e
 	}
 	return &fixtures.Expect{}
 }
@@ -331,22 +345,7 @@ func joinNonEmpty(parts ...string) string {
 }
 
 // versionLess compares dotted versions numerically ("6.17.1" < "18.3.0").
-func versionLess(a, b string) bool {
-	pa, pb := strings.Split(strings.TrimPrefix(a, "v"), "."), strings.Split(strings.TrimPrefix(b, "v"), ".")
-	for i := 0; i < 3; i++ {
-		var x, y int
-		if i < len(pa) {
-			x, _ = strconv.Atoi(pa[i])
-		}
-		if i < len(pb) {
-			y, _ = strconv.Atoi(pb[i])
-		}
-		if x != y {
-			return x < y
-		}
-	}
-	return false
-}
+func versionLess(a, b string) bool { return fixtures.VersionLess(a, b) }
 
 // DivergenceFor is the divergence a case records for a target (the first
 // whose targets select it), nil when it records none. The fuzzer uses it to

@@ -1,7 +1,9 @@
 package specs
 
-// The net module's pure functions and value classes: isIP and its
-// siblings, BlockList, SocketAddress and the family-autoselection
-// defaults (their cases hold for latest only: the v6 and v14 docs have no
-// net sections, so node6 and node14 report them n/a).
+// The net module: isIP and its siblings, BlockList, SocketAddress, the
+// family-autoselection defaults, and the Socket and Server cases (a net
+// server the raw peer connects to, or sockets the program connects to the
+// scripted peer). Their cases hold for latest only: the v6 and v14 docs
+// have no net sections, so node6 and node14 report them n/a. A case whose
+// first section is the module heading `net` must name another first.
 var _ = group("net/")

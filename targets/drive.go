@@ -40,9 +40,10 @@ func Run(t Target, c *fixtures.Case, profile string, seg rawwire.Segmentation) (
 		return nil, err
 	}
 	var wire *trace.Wire
+	peerPort := 0
 	if c.Wire != nil {
 		network, addr := s.Addr()
-		wire, err = play(network, addr, c.Wire, seg)
+		wire, peerPort, err = play(network, addr, c.Wire, seg)
 		if err != nil {
 			_, _ = s.Finish() // leave the target ready for the next case
 			return nil, err
@@ -59,6 +60,9 @@ func Run(t Target, c *fixtures.Case, profile string, seg rawwire.Segmentation) (
 			tr.MaskPort(port, "server")
 		}
 	}
+	// The raw peer's own port differs per run: sock.remotePort and a
+	// 'drop' event's remotePort read {$port: client}.
+	tr.MaskPort(peerPort, "client")
 	return tr, nil
 }
 
@@ -68,22 +72,24 @@ func Supported(c *fixtures.Case) error {
 	switch {
 	case len(c.Program.Timers) > 0:
 		return fmt.Errorf("case %s uses program.timers, which this version of nodespec does not run yet", c.ID)
-	case c.Program.Server != nil && c.Program.Server.Module == "net":
-		return fmt.Errorf("case %s creates a net server, which this version of nodespec does not run yet", c.ID)
 	}
 	return nil
 }
 
-func play(network, addr string, w *fixtures.Wire, seg rawwire.Segmentation) (*trace.Wire, error) {
+func play(network, addr string, w *fixtures.Wire, seg rawwire.Segmentation) (*trace.Wire, int, error) {
 	if addr == "" {
-		return nil, fmt.Errorf("the program has no listening server to send to")
+		return nil, 0, fmt.Errorf("the program has no listening server to send to")
 	}
 	deadline := WireDeadline()
 	cl, err := rawwire.Dial(network, addr, deadline)
 	if err != nil {
-		return nil, fmt.Errorf("connecting to the program's server: %w", err)
+		return nil, 0, fmt.Errorf("connecting to the program's server: %w", err)
 	}
 	defer cl.Close()
+	peerPort := 0
+	if ta, ok := cl.LocalAddr().(*net.TCPAddr); ok {
+		peerPort = ta.Port
+	}
 	// A send error is not fatal: a server may answer and close before it has
 	// read everything (a 400, say); what it sent is still in the result.
 	if len(w.Parts) == 0 {
@@ -111,7 +117,7 @@ func play(network, addr string, w *fixtures.Wire, seg rawwire.Segmentation) (*tr
 		_ = cl.Reset()
 	}
 	res := cl.Wait(time.Now().Add(deadline))
-	return &trace.Wire{Received: res.Received, End: res.End}, nil
+	return &trace.Wire{Received: res.Received, End: res.End}, peerPort, nil
 }
 
 // runClient runs a client-side case: the scripted raw server listens first,

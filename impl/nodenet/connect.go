@@ -2,6 +2,7 @@ package nodenet
 
 import (
 	"errors"
+	"math"
 	"net"
 	"strconv"
 	"sync"
@@ -88,3 +89,105 @@ func connectError(err error, host string, port int) *js.Error {
 // (BeforeConnect, a field of Socket, runs once the queued writes are out and
 // before 'connect' is emitted.)
 func (s *Socket) Connecting() bool { return s.connecting }
+
+// socketClass is the value of net.Socket: new net.Socket([options]) makes
+// a socket that is not connected yet (net/Socket/constructor).
+type socketClass struct{ m *Module }
+
+func (socketClass) Get(string) (any, bool)          { return nil, false }
+func (socketClass) Call(string, []any) (any, error) { return nil, js.ErrMissing }
+
+// Construct implements js.Constructor.
+func (c socketClass) Construct(args []any) (any, error) {
+	if c.m.Loop == nil {
+		return nil, js.ErrMissing
+	}
+	opts, _ := js.Arg(args, 0).(map[string]any)
+	half, _ := opts["allowHalfOpen"].(bool)
+	return newAPISocket(c.m.Loop, nil, half), nil
+}
+
+// connect is net.connect / net.createConnection: a new socket, then its
+// connect with the same arguments (net/connect, net/createConnection).
+func (m *Module) connect(args []any) (any, error) {
+	if m.Loop == nil {
+		return nil, js.ErrMissing
+	}
+	half := false
+	if o, ok := js.Arg(args, 0).(map[string]any); ok {
+		half, _ = o["allowHalfOpen"].(bool)
+	}
+	s := newAPISocket(m.Loop, nil, half)
+	if err := s.connectCall(args); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// connectCall is socket.connect(port[, host][, cb]) or
+// socket.connect(options[, cb]) (net/Socket/socket.connect): the port is
+// checked at once (ERR_SOCKET_BAD_PORT), the callback is a 'connect'
+// listener, and the dial happens on the loop.
+func (s *Socket) connectCall(args []any) error {
+	host := "localhost"
+	var port any = js.Undefined{}
+	switch a := js.Arg(args, 0).(type) {
+	case map[string]any:
+		if _, ok := a["path"]; ok {
+			return &js.Error{Name: "Error", Message: "ref does not connect to Unix paths yet"}
+		}
+		port = a["port"]
+		if port == nil {
+			port = js.Undefined{}
+		}
+		if h, ok := a["host"].(string); ok {
+			host = h
+		}
+	default:
+		port = a
+		if h, ok := js.Arg(args, 1).(string); ok {
+			host = h
+		}
+	}
+	switch port.(type) {
+	case js.Undefined:
+		return js.TypeError("ERR_MISSING_ARGS", "The \"options\" or \"port\" or \"path\" argument must be specified")
+	case float64, string:
+	default:
+		return js.TypeError("ERR_INVALID_ARG_TYPE", "The \"options.port\" property must be one of type number or string. Received %s", describeArg(port))
+	}
+	p, err := checkConnectPort(port)
+	if err != nil {
+		return err
+	}
+	if cb := lastCallback(args); cb != nil {
+		s.Once("connect", func(...any) { cb() })
+	}
+	if host == "localhost" {
+		host = "127.0.0.1"
+	}
+	s.connectAPI(host, p)
+	return nil
+}
+
+// checkConnectPort: a connect's port is a number or numeric string in
+// 0..65535 (net/Socket/socket.connect.options).
+func checkConnectPort(v any) (int, error) {
+	var n float64
+	switch x := v.(type) {
+	case float64:
+		n = x
+	case string:
+		f, err := strconv.ParseFloat(x, 64)
+		if err != nil || x == "" {
+			return 0, badPort("Port", v)
+		}
+		n = f
+	default:
+		return 0, badPort("Port", v)
+	}
+	if n != math.Trunc(n) || n < 0 || n >= 65536 {
+		return 0, badPort("Port", v)
+	}
+	return int(n), nil
+}

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/nodespec/nodespec/impl/js"
+	"github.com/nodespec/nodespec/impl/loop"
 )
 
 // Module is the pure part of the `net` module object a program reads and
@@ -16,6 +17,9 @@ import (
 type Module struct {
 	autoSelectFamily bool
 	attemptTimeout   float64
+	// Loop runs the sockets and servers the program makes; nil for a
+	// module that only answers the pure functions.
+	Loop *loop.Loop
 }
 
 // NewModule returns the module with the initial defaults of
@@ -28,6 +32,10 @@ func (m *Module) Get(name string) (any, bool) {
 	switch name {
 	case "BlockList":
 		return blockListClass{}, true
+	case "Socket":
+		return socketClass{m}, true
+	case "connect", "createConnection", "createServer":
+		return js.Func{Name: name}, true
 	case "SocketAddress":
 		return socketAddressClass{}, true
 	case "isIP", "isIPv4", "isIPv6",
@@ -47,6 +55,18 @@ func (m *Module) Call(name string, args []any) (any, error) {
 		return IsIP(jsString(js.Arg(args, 0))) == 4, nil
 	case "isIPv6":
 		return IsIP(jsString(js.Arg(args, 0))) == 6, nil
+	case "connect", "createConnection":
+		return m.connect(args)
+	case "createServer":
+		opts, _ := js.Arg(args, 0).(map[string]any)
+		if m.Loop == nil {
+			return nil, js.ErrMissing
+		}
+		srv := NewNetServer(m.Loop, opts)
+		if cb := lastCallback(args); cb != nil {
+			srv.On("connection", func(a ...any) { cb(a...) })
+		}
+		return srv, nil
 	case "getDefaultAutoSelectFamily":
 		return m.autoSelectFamily, nil
 	case "setDefaultAutoSelectFamily":

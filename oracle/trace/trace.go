@@ -76,6 +76,7 @@ func (t *Trace) MaskPort(port int, name string) {
 		}
 		e.Value = maskPort(e.Value, float64(port), name)
 		e.Returned = maskPort(e.Returned, float64(port), name)
+		e.Threw = maskPort(e.Threw, float64(port), name)
 	}
 }
 

@@ -37,7 +37,8 @@ var SIGNATURES = {
   'creq.response': ['cres'],
   'creq.upgrade': ['cres', 'sock', 'head'],
   'creq.connect': ['cres', 'sock', 'head'],
-  'creq.socket': ['sock']
+  'creq.socket': ['sock'],
+  'netserver.connection': ['sock']
 };
 
 // Kinds whose first object is named bare (server, agent) rather than numbered.
@@ -212,6 +213,8 @@ function newCase(id, program) {
     named: [],      // {obj, name, kind, peers}
     sockets: [],    // every server-side socket seen, destroyed at finish
     server: null,
+    serverName: 'server', // the lane of the program's server: server (http) or netserver (net)
+    closedSockets: [], // sockets that have emitted 'close' (net cases end when all have)
     peer: null,     // client-side cases: {port} of the scripted raw server
     clients: [],    // client requests: {req, closed, sockets}; finish waits for their close
     onQuiet: null,  // set by finish: called when the last client request closes
@@ -314,10 +317,10 @@ function adopt(c, obj, kind, num) {
   var name = SINGLETONS[kind] && n === 1 ? kind : kind + n;
   e = { obj: obj, name: name, kind: kind, peers: {} };
   c.named.push(e);
-  if (kind === 'sock') c.sockets.push(obj);
+  if (kind === 'sock') trackSocket(c, obj);
   if (kind === 'creq') trackClient(c, obj);
   if (obj && typeof obj.on === 'function') {
-    var extra = kind === 'server' ? ['request', 'connection'] : [];
+    var extra = kind === 'server' ? ['request', 'connection'] : kind === 'netserver' ? ['connection'] : [];
     var evs = eventsFor(c, kind, extra, name);
     for (var i = 0; i < evs.length; i++) attach(c, obj, kind, evs[i]);
   }
@@ -413,7 +416,7 @@ function prepare(c, kind, obj, ev, args) {
   var key = kind + '.' + ev;
   if (key === 'server.request' || key === 'server.checkContinue' || key === 'server.checkExpectation') {
     if (args[0]) adoptExchange(c, args[0], args[1]);
-  } else if (key === 'server.connection') {
+  } else if (key === 'server.connection' || key === 'netserver.connection') {
     if (args[0]) adopt(c, args[0], 'sock');
   } else if (key === 'server.clientError') {
     if (args[1] && typeof args[1] === 'object') adopt(c, args[1], 'sock');
@@ -568,6 +571,13 @@ function decode(c, scope, v, label) {
         return c.peer.port;
       }
       if (k === '$function') return callbackFor(c, label);
+      if (k === '$port') {
+        // the port a named server of the program listens on (EADDRINUSE)
+        var srv = resolve(c, scope, String(x));
+        var ad = srv && srv.v && typeof srv.v.address === 'function' ? srv.v.address() : null;
+        if (!ad || typeof ad.port !== 'number') throw stepError('{$port: ' + JSON.stringify(x) + '}: no such listening server');
+        return ad.port;
+      }
     }
     var obj = {};
     for (var j = 0; j < keys.length; j++) {
@@ -633,7 +643,7 @@ function baseScope(c) {
   var scope = Object.create(null);
   scope.http = { v: http, o: 'http' };
   scope.net = { v: net, o: 'net' };
-  if (c && c.server) scope.server = { v: c.server, o: 'server' };
+  if (c && c.server) scope[c.serverName] = { v: c.server, o: c.serverName };
   return scope;
 }
 
@@ -874,6 +884,29 @@ function trackClient(c, req) {
   });
 }
 
+// trackSocket notes a socket for finish: a net case is done when every
+// socket the program has seen has emitted 'close'. The listener records
+// nothing.
+function trackSocket(c, s) {
+  c.sockets.push(s);
+  if (!s || typeof s.once !== 'function') return;
+  s.once('close', function () {
+    c.closedSockets.push(s);
+    if (c.onQuiet && socketsQuiet(c)) c.onQuiet();
+  });
+}
+
+function socketsQuiet(c) {
+  return c.closedSockets.length >= c.sockets.length;
+}
+
+// isNetCase: a case whose program is about net sockets (a net server, or a
+// client-side case without ClientRequests); it ends by quiescence.
+function isNetCase(c) {
+  if (c.server) return c.serverName === 'netserver';
+  return c.clients.length === 0 && c.sockets.length > 0;
+}
+
 function clientsQuiet(c) {
   for (var i = 0; i < c.clients.length; i++) {
     if (!c.clients[i].closed) return false;
@@ -988,13 +1021,15 @@ function opStart(msg, done) {
     }
     var spec = program.server;
     var opts = spec && typeof spec === 'object' ? spec.options : undefined;
+    var mod = spec && typeof spec === 'object' && spec.module === 'net' ? net : http;
     if (opts && typeof opts === 'object' && Object.keys(opts).length) {
-      server = http.createServer(decode(c, baseScope(c), opts, null));
+      server = mod.createServer(decode(c, baseScope(c), opts, null));
     } else {
-      server = http.createServer();
+      server = mod.createServer();
     }
     c.server = server;
-    adopt(c, server, 'server');
+    c.serverName = mod === net ? 'netserver' : 'server';
+    adopt(c, server, c.serverName);
   } catch (e) {
     c.closed = true;
     if (server) {
@@ -1063,9 +1098,9 @@ var unixSeq = 0;
 // callback as the event callback:listen (after the program's watchers of
 // 'listening', since the call adds it as a listener), then next().
 function listenRecorded(c, server, target, next) {
-  var entry = { o: 'server', call: 'listen' };
+  var entry = { o: c.serverName, call: 'listen' };
   record(c, entry);
-  var cb = callbackFor(c, { o: 'server', call: 'listen' });
+  var cb = callbackFor(c, { o: c.serverName, call: 'listen' });
   try {
     var ret = server.listen(target, function () {
       cb.apply(this, arguments);
@@ -1084,6 +1119,7 @@ function opFinish(msg, done) {
     send({ op: 'trace', events: c ? c.trace : [] });
     return done();
   }
+  if (isNetCase(c)) return finishNet(c, done);
   if (!c.server && c.clients.length) return finishClients(c, done);
   if (!c.server) {
     c.closed = true;
@@ -1143,6 +1179,42 @@ function finishClients(c, done) {
     });
   }
   if (clientsQuiet(c)) return settle();
+  c.onQuiet = settle;
+}
+
+// finishNet ends a net case by quiescence: once every socket the program
+// has seen has emitted 'close' (the peer is done by now), the server is
+// closed if the program left it open, and after two more turns the trace
+// goes back. A socket that never closes ends the wait at the guard,
+// recorded as finish-timeout.
+function finishNet(c, done) {
+  var reply = traceReply(c, done);
+  function later() {
+    setImmediate(function () {
+      setTimeout(function () { reply(false); }, 0);
+    });
+  }
+  function settle() {
+    c.onQuiet = null;
+    if (!c.server || !c.server.listening) return later();
+    try {
+      c.server.close(later);
+    } catch (e) {
+      diag(c.id + ': server.close: ' + errText(e));
+      later();
+    }
+  }
+  // A socket that was never connected (new net.Socket() alone) has
+  // nothing that would close it: it is destroyed instead of waited for.
+  for (var i = 0; i < c.sockets.length; i++) {
+    var s = c.sockets[i];
+    try {
+      if (s && !s.destroyed && s.pending && !s.connecting && typeof s.destroy === 'function') s.destroy();
+    } catch (e) {
+      diag(c.id + ': destroying an unconnected socket: ' + errText(e));
+    }
+  }
+  if (socketsQuiet(c)) return settle();
   c.onQuiet = settle;
 }
 

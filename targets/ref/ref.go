@@ -62,6 +62,7 @@ func (*Target) Start(c *fixtures.Case, profile string, env targets.Env) (targets
 	}
 	s.mod = &nodehttp.Module{Profile: p, Loop: s.loop}
 	s.net = nodenet.NewModule() // a fresh process: net's defaults are the initial ones
+	s.net.Loop = s.loop
 	s.loop.Ref()                // held until Finish, so the loop does not end between phases
 	setup := make(chan error, 1)
 	s.loop.Post(func() { setup <- s.setup(p) })
@@ -79,6 +80,9 @@ type session struct {
 	mod    *nodehttp.Module
 	net    *nodenet.Module
 	server *nodehttp.Server
+	// netServer is the program's server when program.server.module is net
+	netServer *nodenet.NetServer
+	sockets   []*nodenet.Socket // net case sockets; Finish waits for their 'close'
 	// where the server listens (Addr); unixPath is removed at Finish
 	network, addr, unixPath string
 
@@ -108,6 +112,9 @@ func (s *session) setup(p *nodehttp.Profile) error {
 	if s.prog.Server == nil {
 		return nil
 	}
+	if s.prog.Server.Module == "net" {
+		return s.setupNetServer()
+	}
 	opts := nodehttp.Options{}
 	for k, v := range s.prog.Server.Options {
 		if i, ok := v.(int); ok {
@@ -125,6 +132,98 @@ func (s *session) setup(p *nodehttp.Profile) error {
 	s.name(s.server, "server")
 	s.attach(s.server, "server")
 	return s.listen(s.prog.Server.Listen)
+}
+
+// setupNetServer creates net.createServer(options) as netserver and
+// listens as program.server.listen says (on 127.0.0.1:0, or a Unix path).
+func (s *session) setupNetServer() error {
+	opts := map[string]any{}
+	for k, v := range s.prog.Server.Options {
+		if i, ok := v.(int); ok {
+			v = float64(i)
+		}
+		switch k {
+		case "allowHalfOpen", "pauseOnConnect":
+		default:
+			return fmt.Errorf("ref does not implement net.createServer option %s", k)
+		}
+		opts[k] = v
+	}
+	srv := nodenet.NewNetServer(s.loop, opts)
+	s.netServer = srv
+	s.name(srv, "netserver")
+	s.count["netserver"] = 1
+	s.attach(srv, "netserver")
+	switch s.prog.Server.Listen {
+	case "":
+		srv.ListenTCP("127.0.0.1", 0)
+		if !srv.Listening() {
+			return fmt.Errorf("the net server could not listen on 127.0.0.1")
+		}
+		s.network, s.addr = "tcp", srv.Addr().String()
+	case "path":
+		s.unixPath = filepath.Join(os.TempDir(), fmt.Sprintf("nodespec-ref-%d-%d.sock", os.Getpid(), unixSeq.Add(1)))
+		_ = os.Remove(s.unixPath)
+		srv.Once("listening", func(...any) {
+			s.events = append(s.events, trace.Entry{O: "netserver", Ev: "callback:listen"})
+		})
+		s.events = append(s.events, trace.Entry{O: "netserver", Call: "listen", HasReturned: true, Returned: map[string]any{"$ref": "netserver"}})
+		if err := srv.ListenUnix(s.unixPath); err != nil {
+			return err
+		}
+		s.network, s.addr = "unix", s.unixPath
+	default:
+		return fmt.Errorf("ref cannot listen a net server by %q", s.prog.Server.Listen)
+	}
+	return nil
+}
+
+// isNetCase: a case about net sockets (a net server, or a client-side case
+// without ClientRequests); it ends by quiescence.
+func (s *session) isNetCase() bool {
+	if s.netServer != nil {
+		return true
+	}
+	return s.server == nil && len(s.clients) == 0 && len(s.sockets) > 0
+}
+
+// socketsQuiet: every net socket of the case has emitted 'close'.
+func (s *session) socketsQuiet() bool {
+	for _, k := range s.sockets {
+		if !k.Closed() {
+			return false
+		}
+	}
+	return true
+}
+
+// finishNet ends a net case by quiescence (targets/PROTOCOL.md): a socket
+// that was never connected is destroyed (nothing else would close it),
+// then once every socket has emitted 'close' the server is closed if the
+// program left it listening, and the trace goes back after two turns.
+func (s *session) finishNet(deliver func()) {
+	for _, k := range s.sockets {
+		if k.NeverConnected() {
+			k.Destroy(nil)
+		}
+	}
+	settle := func() {
+		s.onQuiet = nil
+		if s.netServer != nil && s.netServer.Listening() {
+			s.netServer.Close(deliver)
+			return
+		}
+		deliver()
+	}
+	if s.socketsQuiet() {
+		settle()
+	} else {
+		s.onQuiet = settle
+	}
+	s.loop.SetTimeout(func() {
+		s.events = append(s.events, trace.Entry{O: "harness", Ev: "finish-timeout"})
+		s.loop.Stop()
+	}, finishGuard)
 }
 
 // unixSeq numbers the Unix socket paths of one process.
@@ -179,6 +278,10 @@ func (s *session) Finish() (*trace.Trace, error) {
 	s.loop.Post(func() {
 		deliver := func() {
 			s.loop.SetImmediate(func() { s.loop.SetImmediate(s.loop.Stop) })
+		}
+		if s.isNetCase() {
+			s.finishNet(deliver)
+			return
 		}
 		if s.server == nil && len(s.clients) > 0 {
 			// A client-side case is done when every request it made has
@@ -277,6 +380,8 @@ func kindOf(o any) string {
 		return "cres"
 	case *nodehttp.Agent:
 		return "agent"
+	case *nodenet.NetServer:
+		return "netserver"
 	case *nodenet.BlockList:
 		return "blocklist"
 	case *nodenet.SocketAddress:
@@ -303,11 +408,19 @@ func (s *session) name(o any, fixed string) string {
 		k := kindOf(o)
 		s.count[k]++
 		n = k + strconv.Itoa(s.count[k])
-		if k == "agent" && s.count[k] == 1 {
-			n = "agent" // the first agent is agent, as in the harness
+		if (k == "agent" || k == "netserver") && s.count[k] == 1 {
+			n = k // the first agent (netserver) is bare, as in the harness
 		}
 	}
 	s.names[o], s.objs[n] = n, o
+	if sock, ok := o.(*nodenet.Socket); ok && sock.API() {
+		s.sockets = append(s.sockets, sock)
+		sock.Once("close", func(...any) {
+			if s.onQuiet != nil && s.isNetCase() && s.socketsQuiet() {
+				s.onQuiet()
+			}
+		})
+	}
 	if fixed == "" {
 		s.attach(o, kindOf(o))
 	}
@@ -334,6 +447,9 @@ func (s *session) attach(o any, kind string) {
 		// As in the harness: the objects a request brings are named (and
 		// get their watchers) even when nobody watches 'request'.
 		events["request"], events["connection"] = true, true
+	}
+	if kind == "netserver" {
+		events["connection"] = true
 	}
 	for key := range s.prog.On {
 		// callback:<method> handlers run from the callback, not a listener.
@@ -413,12 +529,16 @@ var signatures = map[string][]string{
 	"creq.upgrade":            {"cres", "sock", "head"},
 	"creq.connect":            {"cres", "sock", "head"},
 	"creq.socket":             {"sock"},
+	"netserver.connection":    {"sock"},
 }
 
 func (s *session) scope(o any, kind, ev string, args []any) map[string]any {
 	sc := map[string]any{"http": s.mod, "net": s.net, kind: o}
 	if s.server != nil {
 		sc["server"] = s.server
+	}
+	if s.netServer != nil {
+		sc["netserver"] = s.netServer
 	}
 	for i, name := range signatures[kind+"."+ev] {
 		if i < len(args) {
@@ -743,6 +863,15 @@ func (s *session) decode(v any) (any, error) {
 				return nil, fmt.Errorf("{$peer: %v} needs a client-side case (wire.peer)", v)
 			}
 			return float64(s.env.PeerPort), nil
+		}
+		if name, ok := x["$port"].(string); ok && len(x) == 1 {
+			// the port a named server of the program listens on
+			if srv, ok := s.objs[name].(*nodenet.NetServer); ok && srv.Listening() {
+				if ta, ok := srv.Addr().(*net.TCPAddr); ok {
+					return float64(ta.Port), nil
+				}
+			}
+			return nil, fmt.Errorf("{$port: %s}: no such listening server", name)
 		}
 		if _, ok := x["$function"]; ok {
 			// A callback records its calls as the event callback:<method>
