@@ -133,7 +133,17 @@ func runClient(t Target, c *fixtures.Case, profile string, seg rawwire.Segmentat
 	port := peer.Addr().(*net.TCPAddr).Port
 	refuse := c.Wire.Peer[0].Refuse
 	if refuse {
-		peer.Close() // the port is closed now: a connect to it is refused
+		// A port bound but never listened on refuses connects, and stays
+		// ours until the case ends: a port merely closed could be handed
+		// to a case running side by side, whose peer would then accept
+		// this case's connect.
+		peer.Close()
+		closed, err := rawwire.ReserveClosedPort()
+		if err != nil {
+			return nil, err
+		}
+		defer closed.Release()
+		port = closed.Port
 	}
 	s, err := t.Start(c, profile, Env{PeerPort: port})
 	if err != nil {
