@@ -194,8 +194,14 @@ func (a *Agent) getName(opts map[string]any) string {
 func (a *Agent) take(name string) *nodenet.Socket {
 	for len(a.free[name]) > 0 {
 		n := len(a.free[name])
-		s := a.free[name][n-1] // lifo, as the latest line's default scheduling
-		a.free[name] = a.free[name][:n-1]
+		// scheduling (latest): lifo, the default, takes the socket freed
+		// last, fifo the one freed first (observed on 20-26)
+		var s *nodenet.Socket
+		if a.options["scheduling"] == "fifo" && a.profile.Era == EraLatest {
+			s, a.free[name] = a.free[name][0], a.free[name][1:]
+		} else {
+			s, a.free[name] = a.free[name][n-1], a.free[name][:n-1]
+		}
 		if !s.Destroyed() {
 			return s
 		}

@@ -492,6 +492,11 @@ func (r *ClientRequest) onResponseEvent(ev responseEvent) {
 			r.Emit(ev.handOver, r.res, r.sock, js.Buffer(ev.body))
 			return
 		}
+		if r.ListenerCount("response") == 0 {
+			// nobody takes the response: its body is read and dropped, so
+			// it still ends (and an agent gets its socket back)
+			r.res.flowing = true
+		}
 		r.Emit("response", r.res)
 	case "body":
 		r.res.push(ev.body)

@@ -208,7 +208,8 @@ func (p *responseParser) step(c byte) ([]responseEvent, bool) {
 			p.digits++
 			p.head.status = p.head.status*10 + int(c-'0')
 			if p.digits > 3 {
-				p.fail("HPE_INVALID_STATUS", p.by("", "Invalid response status", "Invalid status code"))
+				// a fourth digit (observed): 14 overflows, 20-26 call the status invalid
+				p.fail("HPE_INVALID_STATUS", p.by("", "Response overflow", "Invalid response status"))
 			}
 		case p.digits == 0 || p.era == EraLatest && p.digits != 3:
 			// v6 and v14 take a status of one or two digits (observed).
@@ -249,7 +250,8 @@ func (p *responseParser) step(c byte) ([]responseEvent, bool) {
 		if v, ok := isHex(c); ok {
 			p.remain, p.sizeSeen = p.remain*16+int64(v), true
 			if p.remain > 1<<40 {
-				p.fail("HPE_INVALID_CHUNK_SIZE", p.by("", "Chunk size overflow", "Chunk size overflow"))
+				// Node 6 names it a bad content length (observed)
+				p.fail(p.by("HPE_INVALID_CONTENT_LENGTH", "HPE_INVALID_CHUNK_SIZE", "HPE_INVALID_CHUNK_SIZE"), "Chunk size overflow")
 			}
 			return nil, false
 		}
@@ -399,6 +401,10 @@ func (p *responseParser) finishHeader() {
 		return
 	}
 	value := strings.Trim(string(p.line), " \t")
+	if p.era == EraV6 {
+		// Node 6 keeps the spaces after a value (observed)
+		value = strings.TrimLeft(string(p.line), " \t")
+	}
 	if p.trailers {
 		p.head.trailers = append(p.head.trailers, p.name, value)
 	} else {
@@ -433,10 +439,10 @@ func (p *responseParser) headEnd() ([]responseEvent, bool) {
 	}
 	out := []responseEvent{{kind: "head", head: h}}
 	// A response without a body: to HEAD, 1xx, 204, 304. With a
-	// Content-Length, 6 still reads a body of 204 and 304, and 14 of 204
-	// (observed: the response is aborted when the connection ends).
+	// Content-Length or chunked, 6 still reads a body of 204 and 304, and
+	// 14 of 204 (observed: the response is aborted when the connection ends).
 	bodyless := p.noBody || h.status == 204 || h.status == 304
-	if length >= 0 && !p.noBody {
+	if (length >= 0 || chunked) && !p.noBody {
 		switch {
 		case p.era == EraV6 && (h.status == 204 || h.status == 304),
 			p.era == EraV14 && h.status == 204:
@@ -485,7 +491,7 @@ func (p *responseParser) framing() (length int64, chunked, ok bool) {
 			}
 			n, err := strconv.ParseInt(v, 10, 64)
 			if err != nil {
-				p.fail("HPE_INVALID_CONTENT_LENGTH", "Invalid character in Content-Length")
+				p.fail("HPE_INVALID_CONTENT_LENGTH", "Content-Length overflow")
 				return 0, false, false
 			}
 			length = n
@@ -501,6 +507,10 @@ func (p *responseParser) framing() (length int64, chunked, ok bool) {
 			teSeen = true
 			codings := strings.Split(strings.ToLower(raw[i+1]), ",")
 			chunked = strings.TrimSpace(codings[len(codings)-1]) == "chunked"
+			if p.era == EraV6 {
+				// Node 6 frames chunked only when that is the whole value (observed)
+				chunked = strings.EqualFold(strings.TrimSpace(raw[i+1]), "chunked")
+			}
 		}
 	}
 	return length, chunked, true
