@@ -164,8 +164,8 @@ func runClient(t Target, c *fixtures.Case, profile string, seg rawwire.Segmentat
 		// connect the program made is complete by now, so one the peer
 		// has not accepted is waiting in the backlog.
 		for {
-			cl, aerr := peer.Accept(time.Now().Add(5 * time.Millisecond))
-			if aerr != nil {
+			cl, aerr := peer.AcceptPending()
+			if aerr != nil || cl == nil {
 				break
 			}
 			conns = append(conns, cl)
