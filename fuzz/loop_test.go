@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/nodespec/nodespec/fixtures"
@@ -58,10 +59,16 @@ func TestFuzzLoop(t *testing.T) {
 			t.Errorf("ref is deterministic, yet %q did not reproduce", f.Signature)
 			continue
 		}
-		if f.SplitDependent {
-			// ref gives one trace under every segmentation, so a split
-			// seen here would be the classifier's mistake.
-			t.Errorf("ref is split-invariant, yet %q was classified split-dependent:\n%s", f.Signature, f.SplitDiff)
+		// ref does give split-dependent findings, as Node does: a complete
+		// request followed in the same chunk by bytes that fail is torn down
+		// before its response, while byte by byte the response goes out
+		// first (TRACE / HTTP/1.1, Host, then "h": probed on node6, node14
+		// and node20, all three split this way, and ref agrees with each).
+		// Which inputs show it depends on how TCP coalesced the bytewise
+		// writes, so only the classification's evidence is checked here;
+		// TestSplitDiff checks the classifier itself deterministically.
+		if f.SplitDependent && strings.HasPrefix(f.SplitDiff, "bytewise run failed") {
+			t.Errorf("%q was classified split-dependent on a failed run: %s", f.Signature, f.SplitDiff)
 		}
 		if len(f.Minimal) > len(f.Input) {
 			t.Errorf("minimal input longer than the input: %q", f.Minimal)
@@ -89,5 +96,53 @@ func TestFuzzLoop(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "summary.md")); err != nil {
 		t.Error(err)
+	}
+}
+
+// segmentationTarget is ref under one profile when a case is sent whole
+// and under another when it is sent byte by byte: a target whose trace
+// changes with the segmentation on every input the profiles disagree on,
+// whatever TCP does with the writes.
+type segmentationTarget struct {
+	*ref.Target
+	whole, bytewise string
+}
+
+func (s segmentationTarget) Info() targets.Info {
+	return targets.Info{Name: "ref-by-segmentation", Runtime: "ref", Profiles: []string{s.whole}}
+}
+
+func (s segmentationTarget) Start(c *fixtures.Case, _ string, env targets.Env) (targets.Session, error) {
+	if c.Wire.Whole {
+		return s.Target.Start(c, s.whole, env)
+	}
+	return s.Target.Start(c, s.bytewise, env)
+}
+
+// The classifier: a target whose trace changes byte by byte is reported
+// with the diff, one that gives the same trace is not.
+func TestSplitDiff(t *testing.T) {
+	// A second Content-Length refused at its first digit on v6 and at its
+	// first byte on v14/latest (fixture cl-dup-bad-first-byte): the two
+	// profiles give different clientError messages for this input.
+	input := []byte("GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nContent-Length: x\r\n\r\n")
+	split := NewRunner(segmentationTarget{ref.New(), "latest", "v6"}, "latest")
+	o := split.Run(input)
+	if o.Err != nil {
+		t.Fatal(o.Err)
+	}
+	if d := split.SplitDiff(input, o.Actual); d == "" || strings.HasPrefix(d, "bytewise run failed") {
+		t.Errorf("a target answering bytewise runs as v6 and whole runs as latest gave split diff %q", d)
+	}
+	// One request and nothing after it: ref's trace does not depend on the
+	// segmentation, so nothing is reported.
+	plain := []byte("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\nabc")
+	same := NewRunner(segmentationTarget{ref.New(), "latest", "latest"}, "latest")
+	o = same.Run(plain)
+	if o.Err != nil || o.Signature != "" {
+		t.Fatalf("ref against itself: %v, signature %q", o.Err, o.Signature)
+	}
+	if d := same.SplitDiff(plain, o.Actual); d != "" {
+		t.Errorf("one request with nothing after it was found split-dependent on ref:\n%s", d)
 	}
 }

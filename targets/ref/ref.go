@@ -63,7 +63,7 @@ func (*Target) Start(c *fixtures.Case, profile string, env targets.Env) (targets
 	s.mod = &nodehttp.Module{Profile: p, Loop: s.loop}
 	s.net = nodenet.NewModule() // a fresh process: net's defaults are the initial ones
 	s.net.Loop = s.loop
-	s.loop.Ref()                // held until Finish, so the loop does not end between phases
+	s.loop.Ref() // held until Finish, so the loop does not end between phases
 	setup := make(chan error, 1)
 	s.loop.Post(func() { setup <- s.setup(p) })
 	go func() { s.loop.Run(); close(s.done) }()
