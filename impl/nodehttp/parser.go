@@ -732,8 +732,13 @@ func (p *parser) reopenLast() {
 		list = &p.rawTrailers
 	}
 	n := len(*list)
-	p.name = []byte((*list)[n-2])
-	p.value = []byte((*list)[n-1])
+	// The stored line is decoded (latin1); the parser works on the bytes
+	// that came. Taking the decoded text back as bytes would encode each
+	// byte above 0x7f again at the end of the continued line: the value
+	// turned to mojibake and doubled in size with every fold (found by
+	// FuzzParser as a hang, impl/nodehttp/testdata/fuzz/FuzzParser/68a37dbd15c14737).
+	p.name = unlatin1(p.name[:0], (*list)[n-2])
+	p.value = unlatin1(p.value[:0], (*list)[n-1])
 	p.valueOf = "" // a folded value is checked whole at the end of its line
 	*list = (*list)[:n-2]
 }
@@ -1140,6 +1145,14 @@ func (p *parser) complete(rawTrailers []string) {
 	if closeAfter && p.era == EraLatest && p.err == nil {
 		p.state = sClosed // Node 20+: nothing may follow a message that closes the connection
 	}
+}
+
+// unlatin1 appends the bytes latin1 decoded s from.
+func unlatin1(dst []byte, s string) []byte {
+	for _, r := range s {
+		dst = append(dst, byte(r))
+	}
+	return dst
 }
 
 func latin1(s string) string {
