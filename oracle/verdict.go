@@ -73,7 +73,11 @@ func Judge(c *fixtures.Case, profile string, t Target, tr *trace.Trace) Verdict 
 		if d.Response != nil {
 			resp = d.Response
 		}
-		divProblems := append(responseProblems(resp, tr.Wire), common...)
+		divCommon := common
+		if len(d.Order) > 0 {
+			divCommon = append(orderProblems(d.Order, tr), unnamedLaneProblems(exp.Lanes, lanes)...)
+		}
+		divProblems := append(responseProblems(resp, tr.Wire), divCommon...)
 		if _, named := d.Lanes["harness"]; !named {
 			// A divergence may record what the harness saw (a request
 			// that never finishes: finish-timeout) by naming its lane;

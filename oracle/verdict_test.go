@@ -194,3 +194,54 @@ func TestSplitDiffComparesBytesOnlyWhenChecked(t *testing.T) {
 		t.Errorf("lanes are always compared; diff %q", d)
 	}
 }
+
+// A divergence may record only another order across lanes: a runtime
+// emitting the same entries the other way round is divergent, the
+// documented order passes on Node and fails as "now documented" on the
+// diverging runtime.
+func TestJudgeDivergentOrder(t *testing.T) {
+	src := `id: o
+sections: [net/Server/event.close]
+profiles: [latest]
+note: test
+program:
+  calls:
+    - read: http.x
+expect:
+  - trace:
+      netserver: [{event: close}]
+      sock1: [{event: close}]
+    order:
+      - ['netserver.close', 'sock1.close']
+divergences:
+  - targets: [bun]
+    note: the socket first
+    order:
+      - ['sock1.close', 'netserver.close']
+`
+	c, errs := fixtures.Parse("x/o.yaml", []byte(src))
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	node20 := Target{Name: "node20", Runtime: "node", Version: "20.20.2"}
+	bun := Target{Name: "bun", Runtime: "bun", Version: "1.4.5"}
+	aFirst := &trace.Trace{Events: []trace.Entry{{O: "netserver", Ev: "close"}, {O: "sock1", Ev: "close"}}}
+	bFirst := &trace.Trace{Events: []trace.Entry{{O: "sock1", Ev: "close"}, {O: "netserver", Ev: "close"}}}
+	for _, tc := range []struct {
+		name   string
+		tg     Target
+		tr     *trace.Trace
+		want   Status
+		reason string
+	}{
+		{"node, documented order", node20, aFirst, Pass, ""},
+		{"node, other order", node20, bFirst, Fail, "trace differs"},
+		{"bun, recorded order", bun, bFirst, Divergent, "the socket first"},
+		{"bun, documented order", bun, aFirst, Fail, "now behaves as documented"},
+	} {
+		v := Judge(c, "latest", tc.tg, tc.tr)
+		if v.Status != tc.want || !strings.Contains(v.Reason, tc.reason) {
+			t.Errorf("%s: got %s %q, want %s containing %q\n%s", tc.name, v.Status, v.Reason, tc.want, tc.reason, v.Diff)
+		}
+	}
+}

@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/nodespec/nodespec/fixtures"
@@ -125,14 +127,29 @@ func play(network, addr string, w *fixtures.Wire, seg rawwire.Segmentation) (*tr
 // script on the connection it accepts, and the program is finished once the
 // peer is done.
 func runClient(t Target, c *fixtures.Case, profile string, seg rawwire.Segmentation) (*trace.Trace, error) {
-	peer, err := rawwire.Listen("tcp", "127.0.0.1:0")
+	network, addr, path := "tcp", "127.0.0.1:0", ""
+	if c.Wire.PeerOn == "unix" {
+		// A Unix socket path of its own per run ({$peer: path}); closing
+		// the listener removes it.
+		path = filepath.Join(os.TempDir(), fmt.Sprintf("nodespec-peer-%d-%d.sock", os.Getpid(), peerSeq.Add(1)))
+		_ = os.Remove(path)
+		network, addr = "unix", path
+	}
+	peer, err := rawwire.Listen(network, addr)
 	if err != nil {
 		return nil, fmt.Errorf("the scripted peer cannot listen: %w", err)
 	}
 	defer peer.Close()
-	port := peer.Addr().(*net.TCPAddr).Port
+	port := 0
+	if ta, ok := peer.Addr().(*net.TCPAddr); ok {
+		port = ta.Port
+	}
 	refuse := c.Wire.Peer[0].Refuse
-	if refuse {
+	if refuse && path != "" {
+		// Nobody listens on the path: the listener's close removed it, so
+		// the client's connect finds no such file (ENOENT).
+		peer.Close()
+	} else if refuse {
 		// A port bound but never listened on refuses connects, and stays
 		// ours until the case ends: a port merely closed could be handed
 		// to a case running side by side, whose peer would then accept
@@ -145,7 +162,7 @@ func runClient(t Target, c *fixtures.Case, profile string, seg rawwire.Segmentat
 		defer closed.Release()
 		port = closed.Port
 	}
-	s, err := t.Start(c, profile, Env{PeerPort: port})
+	s, err := t.Start(c, profile, Env{PeerPort: port, PeerPath: path})
 	if err != nil {
 		return nil, err
 	}
@@ -186,8 +203,16 @@ func runClient(t Target, c *fixtures.Case, profile string, seg rawwire.Segmentat
 	}
 	tr.Wire = wire
 	tr.MaskPort(port, "peer")
+	tr.MaskText(path, PeerPathToken)
 	return tr, nil
 }
+
+// PeerPathToken stands for the peer's Unix socket path in a trace (an
+// error's message and address).
+const PeerPathToken = "<peer-path>"
+
+// peerSeq numbers the peer's Unix socket paths in one process.
+var peerSeq atomic.Int64
 
 // PeerPortToken stands for the peer's port in expected bytes and in the
 // bytes received (Host: 127.0.0.1:<peer-port>).
@@ -256,6 +281,9 @@ func playPeer(peer *rawwire.Peer, port int, script []fixtures.PeerAction, seg ra
 // peerResult is the wire record of a client-side case: what the client
 // wrote, its port masked.
 func peerResult(r rawwire.Result, port string) *trace.Wire {
+	if port == "0" {
+		return &trace.Wire{Received: r.Received, End: r.End} // a Unix socket: no port to mask
+	}
 	re := regexp.MustCompile(`:` + port + `\b`)
 	return &trace.Wire{Received: re.ReplaceAll(r.Received, []byte(":"+PeerPortToken)), End: r.End}
 }

@@ -49,4 +49,7 @@ type Env struct {
 	// PeerPort is the TCP port of the scripted raw server of a client-side
 	// case ({$peer: port} in the program); 0 for a server-side case.
 	PeerPort int
+	// PeerPath is the scripted server's Unix socket path ({$peer: path},
+	// wire.peer_on: unix); "" otherwise.
+	PeerPath string
 }

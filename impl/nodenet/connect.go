@@ -75,6 +75,21 @@ func Connect(l *loop.Loop, host string, port int) *Socket {
 }
 
 // connectError is the system error a failed connect reports.
+// pathConnectError is the system error of a failed connect to a Unix
+// socket path: the path is the address, there is no port (observed on
+// Node 20-26, create-connection-path-missing).
+func pathConnectError(err error, path string) *js.Error {
+	code, errno := "ECONNREFUSED", -111
+	switch {
+	case errors.Is(err, syscall.ENOENT):
+		code, errno = "ENOENT", -2
+	case errors.Is(err, syscall.EACCES):
+		code, errno = "EACCES", -13
+	}
+	return &js.Error{Name: "Error", Code: code, Message: "connect " + code + " " + path,
+		Props: map[string]any{"errno": float64(errno), "syscall": "connect", "address": path}}
+}
+
 func connectError(err error, host string, port int) *js.Error {
 	code, errno := "ECONNRESET", -104
 	if errors.Is(err, syscall.ECONNREFUSED) {
@@ -104,7 +119,11 @@ func (c socketClass) Construct(args []any) (any, error) {
 	}
 	opts, _ := js.Arg(args, 0).(map[string]any)
 	half, _ := opts["allowHalfOpen"].(bool)
-	return newAPISocket(c.m.Loop, nil, half), nil
+	sock := newAPISocket(c.m.Loop, nil, half)
+	if n, ok := opts["writableHighWaterMark"].(float64); ok && n >= 0 {
+		sock.hwm = int(n)
+	}
+	return sock, nil
 }
 
 // connect is net.connect / net.createConnection: a new socket, then its
@@ -124,18 +143,32 @@ func (m *Module) connect(args []any) (any, error) {
 	return s, nil
 }
 
-// connectCall is socket.connect(port[, host][, cb]) or
-// socket.connect(options[, cb]) (net/Socket/socket.connect): the port is
-// checked at once (ERR_SOCKET_BAD_PORT), the callback is a 'connect'
-// listener, and the dial happens on the loop.
+// connectCall is socket.connect(port[, host][, cb]), socket.connect(path[,
+// cb]) or socket.connect(options[, cb]) (net/Socket/socket.connect): the
+// port is checked at once (ERR_SOCKET_BAD_PORT), the callback is a
+// 'connect' listener, and the dial happens on the loop. A string that is
+// not a number, or options.path, names a Unix socket (net/ipc-support).
 func (s *Socket) connectCall(args []any) error {
 	host := "localhost"
 	var port any = js.Undefined{}
+	path, isPath := "", false
 	switch a := js.Arg(args, 0).(type) {
 	case map[string]any:
-		if _, ok := a["path"]; ok {
-			return &js.Error{Name: "Error", Message: "ref does not connect to Unix paths yet"}
+		path, isPath = a["path"].(string)
+	case string:
+		if _, err := strconv.ParseFloat(a, 64); err != nil {
+			path, isPath = a, true
 		}
+	}
+	if isPath {
+		if cb := lastCallback(args); cb != nil {
+			s.Once("connect", func(...any) { cb() })
+		}
+		s.connectPath(path)
+		return nil
+	}
+	switch a := js.Arg(args, 0).(type) {
+	case map[string]any:
 		port = a["port"]
 		if port == nil {
 			port = js.Undefined{}
@@ -163,10 +196,16 @@ func (s *Socket) connectCall(args []any) error {
 	if cb := lastCallback(args); cb != nil {
 		s.Once("connect", func(...any) { cb() })
 	}
-	if host == "localhost" {
+	lookup := ""
+	if net.ParseIP(host) == nil {
+		// A host name is looked up first ('lookup'); ref knows one name.
+		lookup = host
+		if host != "localhost" {
+			return &js.Error{Name: "Error", Message: "ref resolves only localhost, not " + host}
+		}
 		host = "127.0.0.1"
 	}
-	s.connectAPI(host, p)
+	s.connectAPI(host, p, lookup)
 	return nil
 }
 

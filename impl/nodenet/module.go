@@ -34,6 +34,8 @@ func (m *Module) Get(name string) (any, bool) {
 		return blockListClass{}, true
 	case "Socket":
 		return socketClass{m}, true
+	case "Server":
+		return serverClass{m}, true
 	case "connect", "createConnection", "createServer":
 		return js.Func{Name: name}, true
 	case "SocketAddress":
@@ -58,15 +60,7 @@ func (m *Module) Call(name string, args []any) (any, error) {
 	case "connect", "createConnection":
 		return m.connect(args)
 	case "createServer":
-		opts, _ := js.Arg(args, 0).(map[string]any)
-		if m.Loop == nil {
-			return nil, js.ErrMissing
-		}
-		srv := NewNetServer(m.Loop, opts)
-		if cb := lastCallback(args); cb != nil {
-			srv.On("connection", func(a ...any) { cb(a...) })
-		}
-		return srv, nil
+		return m.newServer(args)
 	case "getDefaultAutoSelectFamily":
 		return m.autoSelectFamily, nil
 	case "setDefaultAutoSelectFamily":
@@ -186,3 +180,28 @@ func inspectValue(v any) string {
 	}
 	return describeArg(v)
 }
+
+// newServer is net.createServer([options][, connectionListener]) and
+// new net.Server(...) (net/createServer, net/Server/constructor): the
+// listener is a 'connection' listener.
+func (m *Module) newServer(args []any) (any, error) {
+	if m.Loop == nil {
+		return nil, js.ErrMissing
+	}
+	opts, _ := js.Arg(args, 0).(map[string]any)
+	srv := NewNetServer(m.Loop, opts)
+	if cb := lastCallback(args); cb != nil {
+		srv.On("connection", func(a ...any) { cb(a...) })
+	}
+	return srv, nil
+}
+
+// serverClass is the value of net.Server: new net.Server([options][,
+// connectionListener]) is net.createServer with the same arguments.
+type serverClass struct{ m *Module }
+
+func (serverClass) Get(string) (any, bool)          { return nil, false }
+func (serverClass) Call(string, []any) (any, error) { return nil, js.ErrMissing }
+
+// Construct implements js.Constructor.
+func (c serverClass) Construct(args []any) (any, error) { return c.m.newServer(args) }

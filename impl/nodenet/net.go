@@ -79,9 +79,13 @@ func (s *Server) accept() {
 			// Reading starts only now, on the loop: a chunk posted before
 			// this callback ran would reach a socket nobody listens to yet.
 			sock.startReading()
-			sock.Once("close", func(...any) {
+			// The connection stops counting when it is destroyed, and a
+			// closing server then emits 'close' on the next tick: before
+			// the socket's own 'error' and 'close' (observed on Node 20-26,
+			// net-async-dispose).
+			sock.onDestroy = append(sock.onDestroy, func() {
 				delete(s.conns, sock)
-				s.maybeClosed()
+				s.drained()
 			})
 			s.Emit("connection", sock)
 		})
@@ -127,6 +131,23 @@ func (s *Server) maybeClosed() {
 	s.conns = nil
 	s.closed = true
 	s.Loop.OnClose(func() {
+		for _, cb := range s.closeCbs {
+			cb()
+		}
+		s.closeCbs = nil
+		s.Emit("close")
+	})
+}
+
+// drained is maybeClosed when the last connection goes: 'close' (and the
+// close callbacks) on the next tick.
+func (s *Server) drained() {
+	if !s.closing || len(s.conns) > 0 || s.closed {
+		return
+	}
+	s.conns = nil
+	s.closed = true
+	s.Loop.NextTick(func() {
 		for _, cb := range s.closeCbs {
 			cb()
 		}

@@ -25,6 +25,7 @@ type NetServer struct {
 	maxConns       float64
 	maxConnsSet    bool
 	dropsAtZero    bool // maxConnections = 0 drops every connection (Node 21+; before, 0 was no limit)
+	dropMaxConn    any  // what the program assigned to dropMaxConnection (nil: never)
 }
 
 // NewNetServer is net.createServer(options): allowHalfOpen and
@@ -114,6 +115,10 @@ func (s *NetServer) Get(name string) (any, bool) {
 			return nil, false // an own member only once assigned
 		}
 		return s.maxConns, true
+	case "dropMaxConnection":
+		// A setting, no own member until assigned; it matters in cluster
+		// mode only, which ref has not (net/Server/server.dropMaxConnection).
+		return s.dropMaxConn, s.dropMaxConn != nil
 	}
 	if isServerMethod(name) {
 		return js.Func{Name: name}, true
@@ -129,8 +134,12 @@ func isServerMethod(name string) bool {
 	return false
 }
 
-// Set implements js.Setter: maxConnections.
+// Set implements js.Setter: maxConnections, dropMaxConnection.
 func (s *NetServer) Set(name string, v any) bool {
+	if name == "dropMaxConnection" {
+		s.dropMaxConn = v
+		return true
+	}
 	if name != "maxConnections" {
 		return false
 	}
@@ -153,6 +162,12 @@ func (s *NetServer) Call(name string, args []any) (any, error) {
 	case "close":
 		s.closeCall(lastCallback(args))
 		return s, nil
+	case "Symbol.asyncDispose":
+		// server[Symbol.asyncDispose]() is close() (net/Server/
+		// server.Symbol.asyncDispose); the promise it returns, fulfilled
+		// at 'close', is not modelled.
+		s.closeCall(nil)
+		return js.Undefined{}, nil
 	case "address":
 		if s.ln == nil || s.closing {
 			return nil, nil

@@ -26,6 +26,11 @@ type Socket struct {
 	destroyed  bool
 	hadError   bool
 	reading    bool // the reader goroutine was started
+	// onDestroy runs when the socket is destroyed, before its 'error' and
+	// 'close': a server counts the connection gone at that point.
+	onDestroy []func()
+	hwm       int  // writableHighWaterMark given to the constructor (0: the default)
+	needDrain bool // a write filled the buffer: 'drain' is owed
 
 	// A client socket (Connect) queues what is written before it connects.
 	connecting bool
@@ -276,6 +281,10 @@ func (s *Socket) Destroy(err *js.Error) {
 	if s.reading {
 		<-s.readerDone // Close unblocks the reader; wait so no goroutine outlives the socket
 	}
+	for _, f := range s.onDestroy {
+		f()
+	}
+	s.onDestroy = nil
 	if err != nil {
 		s.Loop.NextTick(func() { s.Emit("error", err) })
 	}
@@ -344,7 +353,8 @@ func (s *Socket) addrPart(name string) any {
 		if ok {
 			return ta.IP.String()
 		}
-		return a.String()
+		// A Unix-socket connection has no address on either side
+		// (observed on Node 20-26, net-listen-path-exchange).
 	case "remotePort", "localPort":
 		if ok {
 			return float64(ta.Port)
@@ -371,12 +381,14 @@ func (s *Socket) getAPI(name string) (any, bool) {
 		return float64(s.bytesRead), true
 	case "bytesWritten":
 		return float64(s.bytesWritten), true
-	case "bufferSize":
-		n := 0
-		for _, w := range s.pending {
-			n += len(w.b)
-		}
-		return float64(n), true
+	case "bufferSize", "writableLength":
+		// what is not written yet: only the writes held while connecting
+		// (a connected socket's writes complete at once here)
+		return float64(s.pendingLen()), true
+	case "writableNeedDrain":
+		return s.needDrain, true
+	case "writableHighWaterMark":
+		return float64(s.writableHWM()), true
 	case "pending":
 		return s.conn == nil || s.connecting || s.destroyed, true
 	case "connecting":
@@ -484,6 +496,8 @@ func (s *Socket) callAPI(name string, args []any) (any, error) {
 	case "setEncoding":
 		s.encoding = js.String(js.Arg(args, 0))
 		return s, nil
+	case "isPaused":
+		return s.paused, nil
 	case "pause":
 		s.paused = true
 		return s, nil
@@ -500,6 +514,9 @@ func (s *Socket) callAPI(name string, args []any) (any, error) {
 	case "address":
 		if s.conn == nil {
 			return map[string]any{}, nil
+		}
+		if _, unix := s.conn.LocalAddr().(*net.UnixAddr); unix {
+			return map[string]any{}, nil // observed on Node 20-26 (net-listen-path-exchange)
 		}
 		return map[string]any{"address": s.addrPart("localAddress"), "family": s.addrPart("localFamily"),
 			"port": s.addrPart("localPort")}, nil
@@ -558,7 +575,13 @@ func (s *Socket) writeAPI(b []byte, cb js.Callback) bool {
 		}
 	}
 	if s.connecting || s.conn == nil {
+		// Held until connected: it counts against the highWaterMark, and a
+		// full buffer asks for 'drain' (observed on Node 20-26, socket-drain).
 		s.pending = append(s.pending, pendingWrite{b, done})
+		if s.pendingLen() >= s.writableHWM() {
+			s.needDrain = true
+			return false
+		}
 		return true
 	}
 	s.touch()
@@ -571,41 +594,118 @@ func (s *Socket) writeAPI(b []byte, cb js.Callback) bool {
 // connectAPI dials for a net module socket: 'connect', the queued writes
 // and their callbacks, 'ready', then reading; or a system error, 'error'
 // then 'close' (net/Socket/event.connect, event.ready).
-func (s *Socket) connectAPI(host string, port int) {
+func (s *Socket) connectAPI(host string, port int, lookup string) {
 	s.connecting = true
 	s.Loop.Ref()
-	go func() {
-		c, err := net.DialTimeout("tcp", net.JoinHostPort(host, strconv.Itoa(port)), connectTimeout)
-		s.Loop.Post(func() {
-			defer s.Loop.Unref()
-			s.connecting = false
-			if s.destroyed {
-				if c != nil {
-					c.Close()
-				}
+	fam := float64(4)
+	if ip := net.ParseIP(host); ip != nil && ip.To4() == nil {
+		fam = 6
+	}
+	// On a later turn: 'lookup' for a host name (no error, the address,
+	// its family, the name), then 'connectionAttempt' (the address, port,
+	// family; net/Socket/event.connectionAttempt, observed on Node 20-26
+	// for every TCP connect), then the dial.
+	s.Loop.NextTick(func() {
+		if s.destroyed {
+			s.Loop.Unref()
+			return
+		}
+		if lookup != "" {
+			s.Emit("lookup", nil, host, fam, lookup)
+		}
+		s.Emit("connectionAttempt", host, float64(port), fam)
+		go s.dial("tcp", host, port, fam)
+	})
+}
+
+// connectPath dials a Unix socket path on a later turn: no lookup and no
+// connectionAttempt; a failure is connectionAttemptFailed(path, undefined,
+// undefined, err) before the error (observed on Node 20-26).
+func (s *Socket) connectPath(path string) {
+	s.connecting = true
+	s.Loop.Ref()
+	s.Loop.NextTick(func() {
+		if s.destroyed {
+			s.Loop.Unref()
+			return
+		}
+		go s.dial("unix", path, 0, 0)
+	})
+}
+
+// dial connects (host:port over TCP, or the path host over unix) and
+// finishes the connect on the loop.
+func (s *Socket) dial(network, host string, port int, fam float64) {
+	addr := host
+	if network == "tcp" {
+		addr = net.JoinHostPort(host, strconv.Itoa(port))
+	}
+	c, err := net.DialTimeout(network, addr, connectTimeout)
+	s.Loop.Post(func() {
+		defer s.Loop.Unref()
+		s.connecting = false
+		if s.destroyed {
+			if c != nil {
+				c.Close()
+			}
+			return
+		}
+		if err != nil {
+			// A failed attempt is reported before the socket is
+			// destroyed with the same error (event.connectionAttemptFailed).
+			if network == "unix" {
+				e := pathConnectError(err, host)
+				s.Emit("connectionAttemptFailed", host, js.Undefined{}, js.Undefined{}, e)
+				s.Destroy(e)
 				return
 			}
-			if err != nil {
-				s.Destroy(connectError(err, host, port))
-				return
-			}
-			s.conn = c
-			s.Emit("connect")
-			pending := s.pending
-			s.pending = nil
-			for _, w := range pending {
-				_, _ = c.Write(w.b)
-				w.cb(nil)
-			}
-			s.Emit("ready")
-			if s.pendingEnd {
-				s.pendingEnd = false
-				s.End()
-			}
-			s.touch()
-			s.startReading()
-		})
-	}()
+			e := connectError(err, host, port)
+			s.Emit("connectionAttemptFailed", host, float64(port), fam, e)
+			s.Destroy(e)
+			return
+		}
+		s.conn = c
+		s.Emit("connect")
+		// The held writes go out together; 'drain' (if a write asked for
+		// it) comes before their callbacks.
+		pending := s.pending
+		s.pending = nil
+		for _, w := range pending {
+			_, _ = c.Write(w.b)
+		}
+		if s.needDrain {
+			s.needDrain = false
+			s.Emit("drain")
+		}
+		for _, w := range pending {
+			w.cb(nil)
+		}
+		s.Emit("ready")
+		if s.pendingEnd {
+			s.pendingEnd = false
+			s.End()
+		}
+		s.touch()
+		s.startReading()
+	})
+}
+
+// pendingLen is the bytes held until the socket connects.
+func (s *Socket) pendingLen() int {
+	n := 0
+	for _, w := range s.pending {
+		n += len(w.b)
+	}
+	return n
+}
+
+// writableHWM is the writable side's highWaterMark: the constructor's
+// writableHighWaterMark, or Node 20's default of 16 KiB.
+func (s *Socket) writableHWM() int {
+	if s.hwm > 0 {
+		return s.hwm
+	}
+	return 16384
 }
 
 // API reports a socket the net module made (see Socket.api).

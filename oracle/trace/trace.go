@@ -80,6 +80,43 @@ func (t *Trace) MaskPort(port int, name string) {
 	}
 }
 
+// MaskText replaces text (a path that differs per run) with token in every
+// string value of the trace; nothing when text is "".
+func (t *Trace) MaskText(text, token string) {
+	if text == "" {
+		return
+	}
+	for i := range t.Events {
+		e := &t.Events[i]
+		if e.Args != nil {
+			e.Args = maskText(e.Args, text, token).([]any)
+		}
+		e.Value = maskText(e.Value, text, token)
+		e.Returned = maskText(e.Returned, text, token)
+		e.Threw = maskText(e.Threw, text, token)
+	}
+}
+
+func maskText(v any, text, token string) any {
+	switch x := v.(type) {
+	case string:
+		return strings.ReplaceAll(x, text, token)
+	case []any: // copied, never changed in place (see maskPort)
+		out := make([]any, len(x))
+		for i := range x {
+			out[i] = maskText(x[i], text, token)
+		}
+		return out
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, val := range x {
+			out[k] = maskText(val, text, token)
+		}
+		return out
+	}
+	return v
+}
+
 func maskPort(v any, port float64, name string) any {
 	switch x := v.(type) {
 	case float64:

@@ -187,7 +187,8 @@ func (t *Target) Start(c *fixtures.Case, profile string, env targets.Env) (targe
 		return nil, fmt.Errorf("harness %s: case %s: program is not JSON: %v", t.name, c.ID, err)
 	}
 	type peer struct {
-		Port int `json:"port"`
+		Port int    `json:"port"`
+		Path string `json:"path,omitempty"` // a Unix socket path (wire.peer_on: unix)
 	}
 	msg := struct {
 		Op      string          `json:"op"`
@@ -195,8 +196,8 @@ func (t *Target) Start(c *fixtures.Case, profile string, env targets.Env) (targe
 		Program json.RawMessage `json:"program"`
 		Peer    *peer           `json:"peer,omitempty"` // client-side: the scripted server
 	}{Op: "start", ID: c.ID, Program: prog}
-	if env.PeerPort != 0 {
-		msg.Peer = &peer{Port: env.PeerPort}
+	if env.PeerPort != 0 || env.PeerPath != "" {
+		msg.Peer = &peer{Port: env.PeerPort, Path: env.PeerPath}
 	}
 	a, err := t.request("start", msg, "started")
 	if err != nil {

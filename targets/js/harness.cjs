@@ -567,7 +567,10 @@ function decode(c, scope, v, label) {
         return 'http://127.0.0.1:' + c.peer.port + String(x);
       }
       if (k === '$peer') {
-        if (x !== 'port' || !c.peer) throw stepError('{$peer: ' + JSON.stringify(x) + '} needs a client-side case (wire.peer)');
+        if (x === 'path' && c.peer && c.peer.path) return c.peer.path;
+        if (x !== 'port' || !c.peer || !c.peer.port) {
+          throw stepError('{$peer: ' + JSON.stringify(x) + '} needs a client-side case (wire.peer; a path needs wire.peer_on: unix)');
+        }
         return c.peer.port;
       }
       if (k === '$function') return callbackFor(c, label);
@@ -1008,7 +1011,7 @@ function opStart(msg, done) {
     return done();
   }
   var c = newCase(String(msg.id || ''), program);
-  if (msg.peer && typeof msg.peer === 'object') c.peer = { port: Number(msg.peer.port) };
+  if (msg.peer && typeof msg.peer === 'object') c.peer = { port: Number(msg.peer.port), path: msg.peer.path ? String(msg.peer.path) : '' };
   cs = c;
   var server;
   try {
@@ -1081,7 +1084,14 @@ function opStart(msg, done) {
       var h = net.createServer();
       h.once('error', onListenError);
       h.listen(0, '127.0.0.1', function () {
-        listenRecorded(c, server, h, function () { onListening(''); });
+        // A throw here is past the try below: answer it, or the start
+        // would wait out its deadline.
+        try {
+          listenRecorded(c, server, h, function () { onListening(''); });
+        } catch (e) {
+          h.close();
+          onListenError(e);
+        }
       });
     } else {
       server.listen(0, '127.0.0.1', function () { onListening(''); });

@@ -172,6 +172,18 @@ func (s *session) setupNetServer() error {
 			return err
 		}
 		s.network, s.addr = "unix", s.unixPath
+	case "handle":
+		// server.listen(handle, cb): a listener bound first, accepted on.
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return err
+		}
+		srv.Once("listening", func(...any) {
+			s.events = append(s.events, trace.Entry{O: "netserver", Ev: "callback:listen"})
+		})
+		s.events = append(s.events, trace.Entry{O: "netserver", Call: "listen", HasReturned: true, Returned: map[string]any{"$ref": "netserver"}})
+		srv.ListenOn(ln)
+		s.network, s.addr = "tcp", ln.Addr().String()
 	default:
 		return fmt.Errorf("ref cannot listen a net server by %q", s.prog.Server.Listen)
 	}
@@ -859,8 +871,11 @@ func (s *session) decode(v any) (any, error) {
 			return "http://127.0.0.1:" + strconv.Itoa(s.env.PeerPort) + js.String(v), nil
 		}
 		if v, ok := x["$peer"]; ok && len(x) == 1 {
+			if v == "path" && s.env.PeerPath != "" {
+				return s.env.PeerPath, nil
+			}
 			if v != "port" || s.env.PeerPort == 0 {
-				return nil, fmt.Errorf("{$peer: %v} needs a client-side case (wire.peer)", v)
+				return nil, fmt.Errorf("{$peer: %v} needs a client-side case (wire.peer; a path needs wire.peer_on: unix)", v)
 			}
 			return float64(s.env.PeerPort), nil
 		}
