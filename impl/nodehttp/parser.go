@@ -1,6 +1,7 @@
 package nodehttp
 
 import (
+	"bytes"
 	"slices"
 	"strings"
 )
@@ -767,6 +768,15 @@ func (p *parser) name1(c byte) int {
 	return 1
 }
 
+// lastCodingChunked: the Transfer-Encoding value read so far ends with the
+// coding chunked (after its last comma, blanks around it ignored).
+func lastCodingChunked(v []byte) bool {
+	if i := bytes.LastIndexByte(v, ','); i >= 0 {
+		v = v[i+1:]
+	}
+	return strings.EqualFold(strings.Trim(string(v), " \t"), "chunked")
+}
+
 // framingName is the name a header steers framing by: Node 6 and 14 keep
 // spaces at the end of a name (rawHeaders has "Content-Length "), yet
 // frame the message by it (observed, hdr-name-space-*).
@@ -786,6 +796,11 @@ func (p *parser) value1(c byte) int {
 			return p.fail("HPE_CR_EXPECTED", "Missing expected CR after header value")
 		}
 		return p.endLine()
+	case c == ',' && p.valueOf == "transfer-encoding" && p.strict() && lastCodingChunked(p.value):
+		// Node 20+ refuse a coding after chunked in a request at its comma,
+		// before the line's end is looked at (observed: "chunked," then a
+		// bare LF, or the end of input; found by nodespec-fuzz, te-chunked-comma-*).
+		return p.fail("HPE_INVALID_TRANSFER_ENCODING", "Invalid `Transfer-Encoding` header value")
 	case p.valueOf == "content-length" && !(p.era == EraV6 && len(p.value) > 0 && (c < 0x20 && c != '\t' || c == 0x7f)):
 		// (Node 6 refuses a control byte after the first one of any
 		// value before it looks at Content-Length digits:
@@ -930,8 +945,12 @@ func (p *parser) transferEncoding(v string) int {
 		// Node 14 reads an empty Transfer-Encoding as none: it frames by
 		// Content-Length, or as a message with no body (observed,
 		// te-empty-then-cl; found by nodespec-fuzz). Node 20 does too but
-		// Node 22+ refuse it ("Empty Transfer-Encoding"): latest is open.
+		// Node 22+ refuse it ("Empty Transfer-Encoding"), which latest
+		// follows below (te-empty-then-body pins both releases).
 		return 1
+	}
+	if p.strict() && strings.Trim(v, " \t") == "" {
+		return p.fail("HPE_INVALID_TRANSFER_ENCODING", "Empty Transfer-Encoding")
 	}
 	p.teSeen = true
 	codings := strings.Split(strings.ToLower(v), ",")
