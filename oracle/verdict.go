@@ -61,7 +61,14 @@ func Judge(c *fixtures.Case, profile string, t Target, tr *trace.Trace) Verdict 
 	problems := append(responseProblems(exp.Response, tr.Wire), common...)
 	problems = append(problems, harnessProblems(lanes)...)
 
-	if d := divergenceFor(c, t); d != nil {
+	if d := divergenceFor(c, t); d != nil && d.Aborts != "" {
+		// The runtime was recorded dying on this case, yet it ran it.
+		if docDiff == "" && len(problems) == 0 {
+			return Verdict{Status: Fail, Reason: fmt.Sprintf("%s now behaves as documented; remove the recorded divergence (%s)", t.Name, d.Note)}
+		}
+		return Verdict{Status: Fail, Reason: "matches neither the docs nor the recorded divergence, which has the process abort (" + d.Note + ")",
+			Diff: joinNonEmpty(docDiff, strings.Join(problems, "\n"))}
+	} else if d != nil {
 		divLanes := map[string][]fixtures.Pattern{}
 		for k, v := range exp.Lanes {
 			divLanes[k] = v
@@ -106,6 +113,16 @@ func Judge(c *fixtures.Case, profile string, t Target, tr *trace.Trace) Verdict 
 		reason = "missing on this runtime: " + strings.Join(miss, ", ")
 	}
 	return Verdict{Status: Fail, Reason: reason, Diff: joinNonEmpty(docDiff, strings.Join(problems, "\n"))}
+}
+
+// JudgeRunError decides a run the target could not finish: its process
+// died or it refused the case. That is a failure, unless a divergence of
+// the target records the death (aborts:) and err says what it names.
+func JudgeRunError(c *fixtures.Case, t Target, err error) Verdict {
+	if d := divergenceFor(c, t); d != nil && d.Aborts != "" && strings.Contains(err.Error(), d.Aborts) {
+		return Verdict{Status: Divergent, Reason: "recorded divergence: " + d.Note}
+	}
+	return Verdict{Status: Fail, Reason: "the target could not run the case: " + err.Error()}
 }
 
 // expectationFor returns the first block that applies to the profile and

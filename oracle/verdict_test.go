@@ -245,3 +245,60 @@ divergences:
 		}
 	}
 }
+
+// A divergence may record that the runtime's process dies on the case
+// (aborts:): a run error naming that text is divergent, any other run error
+// fails, and a run that finishes fails (as documented: "remove"; otherwise
+// "matches neither").
+func TestJudgeRecordedAbort(t *testing.T) {
+	src := `id: v
+sections: [net/SocketAddress/socketaddress.port]
+profiles: [latest]
+note: test
+program:
+  calls:
+    - read: http.x
+expect:
+  - trace:
+      req1:
+        - read: headersDistinct
+          value: {a: ['1']}
+divergences:
+  - targets: [node@20]
+    note: Node 20 aborts in a native assertion
+    aborts: 'SocketAddressBase::New'
+`
+	c, errs := fixtures.Parse("x/v.yaml", []byte(src))
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	node20 := Target{Name: "node20", Runtime: "node", Version: "20.20.2"}
+	node22 := Target{Name: "node22", Runtime: "node", Version: "22.23.3"}
+	died := errorString("harness node20 exited (signal: aborted) during start; stderr tail: node::SocketAddressBase::New(...) Assertion failed")
+	other := errorString("harness node20 exited (signal: segmentation fault)")
+	for _, tc := range []struct {
+		name   string
+		v      Verdict
+		want   Status
+		reason string
+	}{
+		{"node20 dies as recorded", JudgeRunError(c, node20, died), Divergent, "native assertion"},
+		{"node20 dies otherwise", JudgeRunError(c, node20, other), Fail, "could not run the case: harness node20 exited (signal: segmentation fault)"},
+		{"node22 dies: no divergence of its own", JudgeRunError(c, node22, died), Fail, "could not run the case"},
+		{"node20 runs it as documented", judgeSource(t, src, node20, map[string]any{"a": []any{"1"}}, false, "200"), Fail, "now behaves as documented"},
+		{"node20 runs it otherwise", judgeSource(t, src, node20, map[string]any{"a": []any{"2"}}, false, "200"), Fail, "matches neither"},
+	} {
+		if tc.v.Status != tc.want || !strings.Contains(tc.v.Reason, tc.reason) {
+			t.Errorf("%s: got %s %q, want %s containing %q", tc.name, tc.v.Status, tc.v.Reason, tc.want, tc.reason)
+		}
+	}
+	// aborts stands alone: with a trace it is refused.
+	bad := strings.Replace(src, "    aborts: 'SocketAddressBase::New'\n", "    aborts: x\n    trace:\n      req1: []\n", 1)
+	if _, errs := fixtures.Parse("x/v.yaml", []byte(bad)); len(errs) == 0 || !strings.Contains(errs[0].Error(), "aborts stands alone") {
+		t.Errorf("aborts with a trace: got %v, want an 'aborts stands alone' error", errs)
+	}
+}
+
+type errorString string
+
+func (e errorString) Error() string { return string(e) }

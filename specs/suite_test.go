@@ -392,7 +392,15 @@ func runCase(c *fixtures.Case, profile string) {
 		run.Segmentation = seg.Name
 		tr, err := runs[i].tr, runs[i].err
 		if err != nil {
-			fail(oracle.Verdict{Status: oracle.Fail, Reason: "the target could not run the case: " + err.Error()})
+			// No trace: the process died or refused the case. A recorded
+			// abort is the target's divergence; the run has nothing more
+			// to compare.
+			v := oracle.JudgeRunError(c, targetInfo, err)
+			if v.Status == oracle.Fail {
+				fail(v)
+			}
+			report(v.Status, v.Reason)
+			Skip("divergent: " + v.Reason)
 		}
 		v := oracle.Judge(c, profile, targetInfo, tr)
 		if v.Status == oracle.Fail {
