@@ -256,7 +256,21 @@ func (c *connection) onHead(h *Head) error {
 		if h.Method == "HEAD" {
 			body = "\r\n" // the answer to a HEAD has no body, nor its framing (observed, host-missing-head)
 		}
-		c.sock.Write([]byte("HTTP/1.1 400 Bad Request\r\nConnection: close\r\nDate: "+httpDate()+"\r\n"+body), nil)
+		answer := []byte("HTTP/1.1 400 Bad Request\r\nConnection: close\r\nDate: " + httpDate() + "\r\n" + body)
+		if len(c.queue) > 0 {
+			// An earlier pipelined request is still being answered: the
+			// 400 is a response like any other and waits its turn; the
+			// connection closes once it is out (observed on Node 20-26,
+			// host-missing-after-request; found by nodespec-fuzz).
+			x := &exchange{conn: c, sock: c.sock}
+			x.req = newIncoming(s.Loop, s.profile, s.join, c.sock, h)
+			x.req.x = x
+			x.res = newResponse(x)
+			x.res.headersSent, x.res.finished, x.res.pending = true, true, answer
+			c.queue = append(c.queue, x)
+			return errRefused
+		}
+		c.sock.Write(answer, nil)
 		c.sock.End()
 		return errRefused
 	}
