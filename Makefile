@@ -83,11 +83,12 @@ baseline: ## run the whole suite on TARGET and record the result as its baseline
 matrix: ## run the suite on TARGETS (default: every pinned target), MATRIX_JOBS side by side; record each under reports/recorded/, then regenerate CONFORMANCE.md and the HTML matrix
 	@mkdir -p reports/out reports/recorded
 	@for t in $(MATRIX_RUN); do case " $(MATRIX_TARGETS) " in *" $$t "*) ;; *) echo "make matrix: $$t is not a pinned target (pinned: $(MATRIX_TARGETS))"; exit 2;; esac; done
-	@printf '%s\n' $(MATRIX_RUN) | xargs -P $(MATRIX_JOBS) -I{} $(MAKE) --no-print-directory matrix-target MT={}
+	@printf '%s\n' $(MATRIX_RUN) | xargs -P $(MATRIX_JOBS) -I{} $(MAKE) --no-print-directory matrix-target MT={} NODESPEC_VERSION=$(NODESPEC_VERSION)
 	@$(MAKE) --no-print-directory docs
 
 # One column of the matrix: the whole suite on MT with the matrix seed,
-# recorded. Its output goes to a log of its own (targets run side by side).
+# recorded. The version is taken once, before any column is recorded: the
+# records a column writes would otherwise make the next column "-dirty". Its output goes to a log of its own (targets run side by side).
 matrix-target:
 	@$(MAKE) --no-print-directory conformance TARGET=$(MT) OUT=reports/out/$(MT) SEED=$(MATRIX_SEED) >reports/out/matrix-$(MT).log 2>&1; \
 	test -f reports/out/$(MT)/report.json || { echo "$(MT) wrote no report; see reports/out/matrix-$(MT).log"; exit 1; }; \
