@@ -218,6 +218,7 @@ function newCase(id, program) {
     peer: null,     // client-side cases: {port} of the scripted raw server
     clients: [],    // client requests: {req, closed, sockets}; finish waits for their close
     onQuiet: null,  // set by finish: called when the last client request closes
+    serverClosesPending: 0, // calls of the server's close(cb) whose callback has not run yet
     closed: false   // true once the trace was sent: late events are dropped
   };
 }
@@ -599,7 +600,18 @@ function decode(c, scope, v, label) {
 // callbackFor makes the function a {$function: true} argument stands for: it
 // records its calls as the event "callback:<method>" on the called object.
 function callbackFor(c, label) {
+  // A server's close(cb) always calls back (with ERR_SERVER_NOT_RUNNING
+  // when it was not listening), on some runtimes only turns later (Deno):
+  // a net case is not quiet until it has (finishNet).
+  var serverClose = !!label && label.o === 'netserver' && label.call === 'close';
+  if (serverClose) c.serverClosesPending++;
+  var called = false;
   return function () {
+    if (serverClose && !called) {
+      called = true;
+      c.serverClosesPending--;
+      if (c.onQuiet && netQuiet(c)) c.onQuiet();
+    }
     if (c.closed) return;
     var args = [];
     for (var i = 0; i < arguments.length; i++) args.push(arguments[i]);
@@ -895,8 +907,14 @@ function trackSocket(c, s) {
   if (!s || typeof s.once !== 'function') return;
   s.once('close', function () {
     c.closedSockets.push(s);
-    if (c.onQuiet && socketsQuiet(c)) c.onQuiet();
+    if (c.onQuiet && netQuiet(c)) c.onQuiet();
   });
+}
+
+// netQuiet: every socket seen has closed and every close(cb) the program
+// called on its server has called back.
+function netQuiet(c) {
+  return socketsQuiet(c) && c.serverClosesPending === 0;
 }
 
 function socketsQuiet(c) {
@@ -907,7 +925,7 @@ function socketsQuiet(c) {
 // client-side case without ClientRequests); it ends by quiescence.
 function isNetCase(c) {
   if (c.server) return c.serverName === 'netserver';
-  return c.clients.length === 0 && c.sockets.length > 0;
+  return c.clients.length === 0 && (c.sockets.length > 0 || c.serverClosesPending > 0);
 }
 
 function clientsQuiet(c) {
@@ -1224,7 +1242,7 @@ function finishNet(c, done) {
       diag(c.id + ': destroying an unconnected socket: ' + errText(e));
     }
   }
-  if (socketsQuiet(c)) return settle();
+  if (netQuiet(c)) return settle();
   c.onQuiet = settle;
 }
 
