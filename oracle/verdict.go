@@ -80,10 +80,13 @@ func Judge(c *fixtures.Case, profile string, t Target, tr *trace.Trace) Verdict 
 		if d.Response != nil {
 			resp = d.Response
 		}
-		divCommon := common
+		// A lane the divergence names is named: a throw it records there
+		// (a constructor that throws on this runtime) is its to judge.
+		divOrder := exp.Order
 		if len(d.Order) > 0 {
-			divCommon = append(orderProblems(d.Order, tr), unnamedLaneProblems(exp.Lanes, lanes)...)
+			divOrder = d.Order
 		}
+		divCommon := append(orderProblems(divOrder, tr), unnamedLaneProblems(divLanes, lanes)...)
 		divProblems := append(responseProblems(resp, tr.Wire), divCommon...)
 		if _, named := d.Lanes["harness"]; !named {
 			// A divergence may record what the harness saw (a request

@@ -302,3 +302,56 @@ divergences:
 type errorString string
 
 func (e errorString) Error() string { return string(e) }
+
+// A lane only the divergence names is named for that runtime: the throws it
+// records there are compared, not reported as throws in an unnamed lane.
+func TestJudgeDivergenceNamesThrowingLane(t *testing.T) {
+	src := `id: t
+sections: [net/SocketAddress/socketaddress.port]
+profiles: [latest]
+note: test
+program:
+  calls:
+    - new: net.SocketAddress
+      args: [{port: '80'}]
+    - read: sockaddr1.port
+expect:
+  - trace:
+      sockaddr1: [{read: port, value: 80}]
+divergences:
+  - targets: [bun]
+    note: the constructor throws
+    trace:
+      net:
+        - call: new SocketAddress
+          args: [{port: '80'}]
+          threw: {$error: {name: RangeError}}
+      sockaddr1: []
+      harness:
+        - event: step-error
+`
+	c, errs := fixtures.Parse("x/t.yaml", []byte(src))
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	bun := Target{Name: "bun", Runtime: "bun", Version: "1.4.5"}
+	node20 := Target{Name: "node20", Runtime: "node", Version: "20.20.2"}
+	threw := &trace.Trace{Events: []trace.Entry{
+		{O: "net", Call: "new SocketAddress", Args: []any{map[string]any{"port": "80"}}, Threw: map[string]any{"$error": map[string]any{"name": "RangeError", "message": "bad"}}},
+		{O: "harness", Ev: "step-error", Args: []any{"unknown name"}},
+	}}
+	for _, tc := range []struct {
+		name   string
+		tg     Target
+		want   Status
+		reason string
+	}{
+		{"bun, recorded throw", bun, Divergent, "the constructor throws"},
+		{"node, the same throw", node20, Fail, "not named by the case"},
+	} {
+		v := Judge(c, "latest", tc.tg, threw)
+		if v.Status != tc.want || !strings.Contains(v.Reason+v.Diff, tc.reason) {
+			t.Errorf("%s: got %s %q, want %s containing %q\n%s", tc.name, v.Status, v.Reason, tc.want, tc.reason, v.Diff)
+		}
+	}
+}
