@@ -254,6 +254,10 @@ func responseProblems(r *fixtures.ResponseCheck, w *trace.Wire) []string {
 	if len(r.Connections) > 0 {
 		out = append(out, connectionProblems(r.Connections, w.Connections)...)
 	}
+	if r.Unconnected && w.End != "unconnected" {
+		out = append(out, fmt.Sprintf("request: want no connection to the peer, the client made %d (the first wrote %q)",
+			max(1, len(w.Connections)), fixtures.Escape(head(w.Received, 80))))
+	}
 	// A server that closes while bytes are still arriving makes its kernel
 	// send RST instead of FIN; either way the server closed.
 	if r.Closed && w.End != "eof" && w.End != "reset" {

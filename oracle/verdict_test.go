@@ -355,3 +355,42 @@ divergences:
 		}
 	}
 }
+
+// request.unconnected holds when the client never connected to the peer,
+// and fails naming what a connection made anyway wrote.
+func TestJudgeUnconnected(t *testing.T) {
+	src := `id: v
+sections: [net/Socket/socket.connect.options]
+profiles: [latest]
+note: test
+program:
+  calls:
+    - read: http.x
+wire:
+  peer:
+    - idle: true
+expect:
+  - request:
+      unconnected: true
+`
+	c, errs := fixtures.Parse("x/v.yaml", []byte(src))
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	node := Target{Name: "node22", Runtime: "node", Version: "22.23.3"}
+	if v := Judge(c, "latest", node, &trace.Trace{Wire: &trace.Wire{End: "unconnected"}}); v.Status != Pass {
+		t.Errorf("no connection: got %s %q %s", v.Status, v.Reason, v.Diff)
+	}
+	v := Judge(c, "latest", node, &trace.Trace{Wire: &trace.Wire{End: "eof", Received: []byte("hi"), Connections: []trace.Wire{{End: "eof", Received: []byte("hi")}}}})
+	if v.Status != Fail || !strings.Contains(v.Diff, `want no connection to the peer, the client made 1 (the first wrote "hi")`) {
+		t.Errorf("a connection: got %s %q %s", v.Status, v.Reason, v.Diff)
+	}
+	bad := strings.Replace(src, "      unconnected: true\n", "      unconnected: true\n      equals: ''\n", 1)
+	if _, errs := fixtures.Parse("x/v.yaml", []byte(bad)); len(errs) == 0 || !strings.Contains(errs[0].Error(), "unconnected: stands alone") {
+		t.Errorf("unconnected with equals: got %v", errs)
+	}
+	two := strings.Replace(src, "    - idle: true\n", "    - idle: true\n    - pause: 1\n", 1)
+	if _, errs := fixtures.Parse("x/v.yaml", []byte(two)); len(errs) == 0 || !strings.Contains(errs[0].Error(), "idle is a script's only step") {
+		t.Errorf("idle with another step: got %v", errs)
+	}
+}

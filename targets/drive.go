@@ -2,6 +2,7 @@ package targets
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -9,6 +10,7 @@ import (
 	"regexp"
 	"strconv"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/nodespec/nodespec/fixtures"
@@ -84,6 +86,12 @@ func play(network, addr string, w *fixtures.Wire, seg rawwire.Segmentation) (*tr
 	}
 	deadline := WireDeadline()
 	cl, err := rawwire.Dial(network, addr, deadline)
+	if errors.Is(err, syscall.ECONNRESET) {
+		// The server accepted and reset the connection before the dial
+		// returned (a net server's blockList refusing the peer): the
+		// same outcome as a reset read later, nothing sent or received.
+		return &trace.Wire{End: "reset"}, 0, nil
+	}
 	if err != nil {
 		return nil, 0, fmt.Errorf("connecting to the program's server: %w", err)
 	}
@@ -144,7 +152,7 @@ func runClient(t Target, c *fixtures.Case, profile string, seg rawwire.Segmentat
 	if ta, ok := peer.Addr().(*net.TCPAddr); ok {
 		port = ta.Port
 	}
-	refuse := c.Wire.Peer[0].Refuse
+	refuse, idle := c.Wire.Peer[0].Refuse, c.Wire.Peer[0].Idle
 	if refuse && path != "" {
 		// Nobody listens on the path: the listener's close removed it, so
 		// the client's connect finds no such file (ENOENT).
@@ -168,7 +176,7 @@ func runClient(t Target, c *fixtures.Case, profile string, seg rawwire.Segmentat
 	}
 	var conns []*rawwire.Client
 	wire := &trace.Wire{End: "unconnected"}
-	if !refuse {
+	if !refuse && !idle {
 		conns = playPeer(peer, port, c.Wire.Peer, seg)
 	}
 	// The program is finished once the script is played: a client request
@@ -176,7 +184,7 @@ func runClient(t Target, c *fixtures.Case, profile string, seg rawwire.Segmentat
 	// a socket an agent keeps), so the peer then reads each connection to
 	// its end without waiting out a deadline on a kept-alive one.
 	tr, err := s.Finish()
-	if len(conns) > 0 {
+	if len(conns) > 0 || idle {
 		// A connection the script never turned to still counts: every
 		// connect the program made is complete by now, so one the peer
 		// has not accepted is waiting in the backlog.
@@ -188,11 +196,10 @@ func runClient(t Target, c *fixtures.Case, profile string, seg rawwire.Segmentat
 			conns = append(conns, cl)
 		}
 		portText := strconv.Itoa(port)
-		wire = nil
-		for _, cl := range conns {
+		for i, cl := range conns {
 			w := peerResult(cl.Wait(time.Now().Add(WireDeadline())), portText)
 			cl.Close()
-			if wire == nil {
+			if i == 0 {
 				wire = &trace.Wire{Received: w.Received, End: w.End}
 			}
 			wire.Connections = append(wire.Connections, *w)

@@ -216,3 +216,39 @@ func (blockListClass) Call(name string, args []any) (any, error) {
 
 // Construct implements js.Constructor: the constructor takes no options.
 func (blockListClass) Construct([]any) (any, error) { return &BlockList{}, nil }
+
+// blockListOption reads options.blockList of net.connect and
+// net.createServer (net/Socket/socket.connect.options, net/createServer):
+// absent, undefined or null is none; anything but a BlockList is refused
+// (observed on Node 22-26, whose message reads "must be an net.BlockList").
+func blockListOption(opts map[string]any) (*BlockList, error) {
+	switch v := opts["blockList"].(type) {
+	case nil, js.Undefined:
+		return nil, nil
+	case *BlockList:
+		return v, nil
+	default:
+		return nil, js.TypeError("ERR_INVALID_ARG_TYPE", "The \"options.blockList\" property must be an net.BlockList. Received %s", describeArg(v))
+	}
+}
+
+// blocks reports whether the list holds the address ip (a literal IPv4 or
+// IPv6 address), as check(ip, family) would.
+func (b *BlockList) blocks(ip string) bool {
+	if b == nil {
+		return false
+	}
+	fam := "ipv4"
+	if IsIP(ip) == 6 {
+		fam = "ipv6"
+	}
+	v, err := b.check([]any{ip, fam})
+	return err == nil && v == true
+}
+
+// errIPBlocked is the error of a connect to an address the socket's
+// blockList holds (observed on Node 22-26: 'connectionAttempt', then this
+// error and close(true), nothing dialled).
+func errIPBlocked(ip string) *js.Error {
+	return &js.Error{Name: "Error", Code: "ERR_IP_BLOCKED", Message: "IP(" + ip + ") is blocked by net.BlockList"}
+}

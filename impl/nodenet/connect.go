@@ -169,6 +169,11 @@ func (s *Socket) connectCall(args []any) error {
 	}
 	switch a := js.Arg(args, 0).(type) {
 	case map[string]any:
+		bl, err := blockListOption(a)
+		if err != nil {
+			return err
+		}
+		s.blockList = bl
 		port = a["port"]
 		if port == nil {
 			port = js.Undefined{}

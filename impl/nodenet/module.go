@@ -189,6 +189,9 @@ func (m *Module) newServer(args []any) (any, error) {
 		return nil, js.ErrMissing
 	}
 	opts, _ := js.Arg(args, 0).(map[string]any)
+	if _, err := blockListOption(opts); err != nil {
+		return nil, err
+	}
 	srv := NewNetServer(m.Loop, opts)
 	if cb := lastCallback(args); cb != nil {
 		srv.On("connection", func(a ...any) { cb(a...) })

@@ -26,12 +26,15 @@ type NetServer struct {
 	maxConnsSet    bool
 	dropsAtZero    bool // maxConnections = 0 drops every connection (Node 21+; before, 0 was no limit)
 	dropMaxConn    any  // what the program assigned to dropMaxConnection (nil: never)
+	blockList      *BlockList
 }
 
-// NewNetServer is net.createServer(options): allowHalfOpen and
-// pauseOnConnect are honoured; other options are refused by the caller.
+// NewNetServer is net.createServer(options): allowHalfOpen,
+// pauseOnConnect and blockList (checked by the caller) are honoured; other
+// options are refused by the caller.
 func NewNetServer(l *loop.Loop, options map[string]any) *NetServer {
 	s := &NetServer{Server: NewServer(l), dropsAtZero: true}
+	s.blockList, _ = options["blockList"].(*BlockList)
 	s.allowHalfOpen, _ = options["allowHalfOpen"].(bool)
 	s.pauseOnConnect, _ = options["pauseOnConnect"].(bool)
 	s.newConn = func(c net.Conn) *Socket { return newAPISocket(l, c, s.allowHalfOpen) }
@@ -42,6 +45,15 @@ func NewNetServer(l *loop.Loop, options map[string]any) *NetServer {
 // admitConn applies maxConnections: at the limit the connection is closed
 // at once and 'drop' tells who it was (net/Server/event.drop).
 func (s *NetServer) admitConn(sock *Socket) bool {
+	if ip, _ := sock.addrPart("remoteAddress").(string); s.blockList.blocks(ip) {
+		// A peer the blockList holds is reset at once, with no event
+		// (observed on Node 22-26, server-blocklist-blocked).
+		if tc, ok := sock.conn.(*net.TCPConn); ok {
+			_ = tc.SetLinger(0)
+		}
+		sock.once.Do(func() { sock.conn.Close() })
+		return false
+	}
 	if !s.maxConnsSet || math.IsNaN(s.maxConns) {
 		return true
 	}

@@ -39,6 +39,9 @@ type Socket struct {
 	// BeforeConnect runs when a client socket has connected and written
 	// what was queued, before its 'connect' listeners.
 	BeforeConnect func()
+	// blockList is the connect's options.blockList: an address it holds
+	// is never dialled (net/Socket/socket.connect.options).
+	blockList *BlockList
 
 	// socket.setTimeout: 'timeout' after this long without reads or writes.
 	idle       time.Duration
@@ -614,6 +617,12 @@ func (s *Socket) connectAPI(host string, port int, lookup string) {
 			s.Emit("lookup", nil, host, fam, lookup)
 		}
 		s.Emit("connectionAttempt", host, float64(port), fam)
+		if s.blockList.blocks(host) {
+			s.connecting = false
+			s.Loop.Unref()
+			s.Destroy(errIPBlocked(host))
+			return
+		}
 		go s.dial("tcp", host, port, fam)
 	})
 }

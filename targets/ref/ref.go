@@ -144,6 +144,13 @@ func (s *session) setupNetServer() error {
 		}
 		switch k {
 		case "allowHalfOpen", "pauseOnConnect":
+		case "blockList":
+			// a named net.BlockList the program's calls made ({$ref: blocklist1})
+			d, err := s.decode(v)
+			if err != nil {
+				return err
+			}
+			v = d
 		default:
 			return fmt.Errorf("ref does not implement net.createServer option %s", k)
 		}
