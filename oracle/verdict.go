@@ -60,6 +60,13 @@ func Judge(c *fixtures.Case, profile string, t Target, tr *trace.Trace) Verdict 
 	common := append(orderProblems(exp.Order, tr), unnamedLaneProblems(exp.Lanes, lanes)...)
 	problems := append(responseProblems(exp.Response, tr.Wire), common...)
 	problems = append(problems, harnessProblems(lanes)...)
+	if t.Runtime == "ref" && wireTimedOut(tr.Wire) {
+		// The oracle must end every case with its exchanges: a read that
+		// ran out its deadline means the case waited one out (DESIGN.md,
+		// a case ends when it is done), and could end differently on a
+		// slower machine.
+		problems = append(problems, "ref: the peer's read ran out its deadline; the case waited out a deadline instead of ending with its exchanges (a client that may not connect wants wire.peer [{idle: true}]; a server connection left open wants then: fin)")
+	}
 
 	if d := divergenceFor(c, t); d != nil && d.Aborts != "" {
 		// The runtime was recorded dying on this case, yet it ran it.
@@ -116,6 +123,12 @@ func Judge(c *fixtures.Case, profile string, t Target, tr *trace.Trace) Verdict 
 		reason = "missing on this runtime: " + strings.Join(miss, ", ")
 	}
 	return Verdict{Status: Fail, Reason: reason, Diff: joinNonEmpty(docDiff, strings.Join(problems, "\n"))}
+}
+
+// wireTimedOut reports a peer read (any connection's) that ended at its
+// deadline rather than at an end the exchange reached.
+func wireTimedOut(w *trace.Wire) bool {
+	return w != nil && (w.End == "timeout" || slices.ContainsFunc(w.Connections, func(c trace.Wire) bool { return c.End == "timeout" }))
 }
 
 // JudgeRunError decides a run the target could not finish: its process

@@ -394,3 +394,33 @@ expect:
 		t.Errorf("idle with another step: got %v", errs)
 	}
 }
+
+// ref must end every case with its exchanges: a peer read that ran out its
+// deadline fails the case on ref, and only there.
+func TestJudgeRefWaitedOutDeadline(t *testing.T) {
+	src := `id: v
+sections: [http/Server/event.request]
+profiles: [latest]
+note: test
+program:
+  calls:
+    - read: http.x
+expect:
+  - trace:
+      req1: []
+`
+	c, errs := fixtures.Parse("x/v.yaml", []byte(src))
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	timedOut := &trace.Trace{Wire: &trace.Wire{End: "timeout"}}
+	if v := Judge(c, "latest", Target{Name: "ref", Runtime: "ref"}, timedOut); v.Status != Fail || !strings.Contains(v.Diff, "waited out a deadline") {
+		t.Errorf("ref: got %s %q %s", v.Status, v.Reason, v.Diff)
+	}
+	if v := Judge(c, "latest", Target{Name: "ref", Runtime: "ref"}, &trace.Trace{Wire: &trace.Wire{End: "eof"}}); v.Status != Pass {
+		t.Errorf("ref, eof: got %s %q %s", v.Status, v.Reason, v.Diff)
+	}
+	if v := Judge(c, "latest", Target{Name: "node20", Runtime: "node", Version: "20.20.2"}, timedOut); v.Status != Pass {
+		t.Errorf("node20: got %s %q %s", v.Status, v.Reason, v.Diff)
+	}
+}

@@ -29,7 +29,8 @@ var dialOrder struct {
 // fails with a system error ('error', then 'close'). Writes made before it
 // connects are queued and go out on connect, in order.
 func Connect(l *loop.Loop, host string, port int) *Socket {
-	s := &Socket{Loop: l, readerDone: make(chan struct{}), connecting: true}
+	s := &Socket{Loop: l, readerDone: make(chan struct{}), connecting: true, dialing: &pendingDial{}}
+	d := s.dialing
 	l.Ref()
 	dialOrder.Lock()
 	prev, done := dialOrder.last, make(chan struct{})
@@ -40,6 +41,7 @@ func Connect(l *loop.Loop, host string, port int) *Socket {
 			<-prev
 		}
 		c, err := net.DialTimeout("tcp", net.JoinHostPort(host, strconv.Itoa(port)), connectTimeout)
+		d.arrived(c)
 		close(done)
 		l.Post(func() {
 			defer l.Unref()
@@ -50,6 +52,8 @@ func Connect(l *loop.Loop, host string, port int) *Socket {
 				}
 				return
 			}
+			d.taken()
+			s.dialing = nil
 			if err != nil {
 				s.Destroy(connectError(err, host, port))
 				return
@@ -234,4 +238,47 @@ func checkConnectPort(v any) (int, error) {
 		return 0, badPort("Port", v)
 	}
 	return int(n), nil
+}
+
+// pendingDial hands a connection dialled on a goroutine over to its socket.
+// The socket may be destroyed while the dial is under way, and the loop may
+// have stopped by the time the dial returns (the case is over, its posted
+// completion never runs): so whichever comes second, the dial's return or
+// the destroy, closes a connection nobody will take, and the peer sees it
+// end instead of waiting out its deadline.
+type pendingDial struct {
+	mu        sync.Mutex
+	abandoned bool
+	conn      net.Conn // dialled, not yet taken by the socket
+}
+
+// arrived is the dial's result, on the dialling goroutine.
+func (d *pendingDial) arrived(c net.Conn) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.abandoned {
+		if c != nil {
+			c.Close()
+		}
+		return
+	}
+	d.conn = c
+}
+
+// taken: the socket took the connection (on the loop).
+func (d *pendingDial) taken() {
+	d.mu.Lock()
+	d.conn = nil
+	d.mu.Unlock()
+}
+
+// abandon: the socket was destroyed (on the loop).
+func (d *pendingDial) abandon() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.abandoned = true
+	if d.conn != nil {
+		d.conn.Close()
+		d.conn = nil
+	}
 }

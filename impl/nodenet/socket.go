@@ -42,6 +42,8 @@ type Socket struct {
 	// blockList is the connect's options.blockList: an address it holds
 	// is never dialled (net/Socket/socket.connect.options).
 	blockList *BlockList
+	// dialing is the dial under way on a goroutine, if any.
+	dialing *pendingDial
 
 	// socket.setTimeout: 'timeout' after this long without reads or writes.
 	idle       time.Duration
@@ -274,6 +276,10 @@ func (s *Socket) Destroy(err *js.Error) {
 	}
 	s.destroyed = true
 	s.hadError = err != nil
+	if s.dialing != nil {
+		s.dialing.abandon()
+		s.dialing = nil
+	}
 	if s.idleTimer != nil {
 		s.Loop.ClearTimeout(s.idleTimer)
 		s.idleTimer = nil
@@ -623,6 +629,7 @@ func (s *Socket) connectAPI(host string, port int, lookup string) {
 			s.Destroy(errIPBlocked(host))
 			return
 		}
+		s.dialing = &pendingDial{}
 		go s.dial("tcp", host, port, fam)
 	})
 }
@@ -638,6 +645,7 @@ func (s *Socket) connectPath(path string) {
 			s.Loop.Unref()
 			return
 		}
+		s.dialing = &pendingDial{}
 		go s.dial("unix", path, 0, 0)
 	})
 }
@@ -649,7 +657,9 @@ func (s *Socket) dial(network, host string, port int, fam float64) {
 	if network == "tcp" {
 		addr = net.JoinHostPort(host, strconv.Itoa(port))
 	}
+	d := s.dialing
 	c, err := net.DialTimeout(network, addr, connectTimeout)
+	d.arrived(c)
 	s.Loop.Post(func() {
 		defer s.Loop.Unref()
 		s.connecting = false
@@ -659,6 +669,8 @@ func (s *Socket) dial(network, host string, port int, fam float64) {
 			}
 			return
 		}
+		d.taken()
+		s.dialing = nil
 		if err != nil {
 			// A failed attempt is reported before the socket is
 			// destroyed with the same error (event.connectionAttemptFailed).
