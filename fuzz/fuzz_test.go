@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/nodespec/nodespec/fixtures"
+	"github.com/nodespec/nodespec/oracle"
 	"github.com/nodespec/nodespec/oracle/trace"
 )
 
@@ -174,5 +175,41 @@ func TestSplitDependentReported(t *testing.T) {
 	if !strings.Contains(sum, "| split-dependent findings (the target's trace changes when the bytes arrive one by one) | 7 |") ||
 		!strings.Contains(sum, "| findings | 2 |") {
 		t.Errorf("the counts do not separate the split-dependent inputs:\n%s", sum)
+	}
+}
+
+// A fixture whose block for the target's release is a ranged one that does
+// not reach the newest releases is a known release difference; a plain
+// block, or a ranged one that does, is not; nor is anything for Bun.
+func TestReleaseDiffers(t *testing.T) {
+	src := `id: r
+sections: [http/Server/event.clientError]
+profiles: [latest]
+note: test
+program:
+  calls:
+    - read: http.x
+expect:
+  - releases: '<22.0.0'
+    trace:
+      req1: []
+  - trace:
+      server: []
+`
+	c, errs := fixtures.Parse("x/r.yaml", []byte(src))
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	for _, tc := range []struct {
+		t    oracle.Target
+		want bool
+	}{
+		{oracle.Target{Name: "node20", Runtime: "node", Version: "20.20.2"}, true},
+		{oracle.Target{Name: "node22", Runtime: "node", Version: "22.23.3"}, false},
+		{oracle.Target{Name: "bun", Runtime: "bun", Version: "26.3.0"}, false},
+	} {
+		if got := releaseDiffers(c, "latest", tc.t); got != tc.want {
+			t.Errorf("%s: releaseDiffers = %v, want %v", tc.t.Name, got, tc.want)
+		}
 	}
 }

@@ -55,7 +55,7 @@ func (rep *Report) Summary() []byte {
 		rep.Seed, rep.Inputs, rep.Elapsed.Round(1e9), float64(rep.Inputs)/rep.Elapsed.Seconds(), rep.MinimiseRuns)
 	b.WriteString("| inputs | count |\n| --- | --- |\n")
 	fmt.Fprintf(&b, "| ref and %s agree | %d |\n", rep.Target, rep.Agreed)
-	fmt.Fprintf(&b, "| a recorded divergence (filtered) | %d |\n", sum(rep.Known))
+	fmt.Fprintf(&b, "| a recorded divergence or release difference (filtered) | %d |\n", sum(rep.Known))
 	nf, nsplit, nflaky := 0, 0, 0
 	for _, f := range rep.Findings {
 		switch {
@@ -87,7 +87,7 @@ func (rep *Report) Summary() []byte {
 			}
 		}
 	}
-	fmt.Fprintf(&b, "\n## Filtered: recorded divergences\n\n%d fixtures record a divergence of %s under %s and gave %d signatures under the fuzz program.\n\n",
+	fmt.Fprintf(&b, "\n## Filtered: recorded divergences and release differences\n\n%d fixtures record a divergence of %s under %s, or pin its release apart from the newest, and gave %d signatures under the fuzz program.\n\n",
 		len(rep.KnownFixtures), rep.Target, rep.Profile, rep.KnownSignatures)
 	b.WriteString("| fixture | inputs |\n| --- | --- |\n")
 	for _, id := range slices.Sorted(maps.Keys(rep.Known)) {
