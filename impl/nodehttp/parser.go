@@ -817,6 +817,12 @@ func (p *parser) value1(c byte) int {
 		// before the line's end is looked at (observed: "chunked," then a
 		// bare LF, or the end of input; found by nodespec-fuzz, te-chunked-comma-*).
 		return p.fail("HPE_INVALID_TRANSFER_ENCODING", "Invalid `Transfer-Encoding` header value")
+	case p.valueOf == "transfer-encoding" && p.strict() && p.teChunkedSeen && len(p.value) == 0:
+		// Node 20+ refuse a Transfer-Encoding line after one that ended
+		// in chunked at its value's first byte, before the line's end is
+		// looked at (observed, te-after-chunked-bad-line-end; found by
+		// nodespec-fuzz).
+		return p.fail("HPE_INVALID_TRANSFER_ENCODING", "Invalid `Transfer-Encoding` header value")
 	case p.valueOf == "content-length" && !(p.era == EraV6 && len(p.value) > 0 && (c < 0x20 && c != '\t' || c == 0x7f)):
 		// (Node 6 refuses a control byte after the first one of any
 		// value before it looks at Content-Length digits:
