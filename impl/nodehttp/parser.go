@@ -1054,9 +1054,18 @@ func (p *parser) transferEncoding(v string) int {
 		codings[i] = strings.TrimSpace(codings[i])
 	}
 	last := codings[len(codings)-1] == "chunked"
+	// On 6 and 14 a Transfer-Encoding line that names no chunked leaves
+	// the framing an earlier line set ("chunked" then "gzip" is chunked:
+	// observed, te-chunked-then-other-line; found by nodespec-fuzz).
+	mentions := slices.Contains(codings, "chunked")
 	if p.era == EraV6 {
 		// Node 6 decodes chunks only when the value is exactly chunked.
-		p.chunked = len(codings) == 1 && last
+		if mentions {
+			p.chunked = len(codings) == 1 && last
+		}
+		return 1
+	}
+	if p.era == EraV14 && !mentions {
 		return 1
 	}
 	if p.strict() {
