@@ -961,7 +961,9 @@ func (p *parser) clValue(c byte) int {
 		}
 		p.clDigits, p.clState = p.clDigits*10+d, 1
 		return 1
-	case (c == ' ' || c == '\t') && p.clState > 0:
+	case (c == ' ' || c == '\t' && p.era != EraV14) && p.clState > 0:
+		// Blanks may follow the digits; Node 14 (and 20; 22+ take it,
+		// which latest follows: cl-trailing-tab) refuses a tab there.
 		p.clState = 2
 		return 1
 	}
