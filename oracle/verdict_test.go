@@ -423,4 +423,9 @@ expect:
 	if v := Judge(c, "latest", Target{Name: "node20", Runtime: "node", Version: "20.20.2"}, timedOut); v.Status != Pass {
 		t.Errorf("node20: got %s %q %s", v.Status, v.Reason, v.Diff)
 	}
+	// a client case's second connection that timed out counts too
+	second := &trace.Trace{Wire: &trace.Wire{End: "eof", Connections: []trace.Wire{{End: "eof"}, {End: "timeout"}}}}
+	if v := Judge(c, "latest", Target{Name: "ref", Runtime: "ref"}, second); v.Status != Fail || !strings.Contains(v.Diff, "waited out a deadline") {
+		t.Errorf("ref, second connection timed out: got %s %q %s", v.Status, v.Reason, v.Diff)
+	}
 }

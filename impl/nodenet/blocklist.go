@@ -219,17 +219,22 @@ func (blockListClass) Construct([]any) (any, error) { return &BlockList{}, nil }
 
 // blockListOption reads options.blockList of net.connect and
 // net.createServer (net/Socket/socket.connect.options, net/createServer):
-// absent, undefined or null is none; anything but a BlockList is refused
-// (observed on Node 22-26, whose message reads "must be an net.BlockList").
+// a falsy value (absent, undefined, null, false, 0, the empty string) is
+// none; anything else but a BlockList is refused (observed on Node 22-26,
+// whose message reads "must be an net.BlockList").
 func blockListOption(opts map[string]any) (*BlockList, error) {
 	switch v := opts["blockList"].(type) {
-	case nil, js.Undefined:
-		return nil, nil
 	case *BlockList:
 		return v, nil
-	default:
-		return nil, js.TypeError("ERR_INVALID_ARG_TYPE", "The \"options.blockList\" property must be an net.BlockList. Received %s", describeArg(v))
+	case nil, js.Undefined:
+		return nil, nil
+	case bool, float64, string:
+		if v == false || v == "" || v == float64(0) || v != v {
+			return nil, nil
+		}
 	}
+	v := opts["blockList"]
+	return nil, js.TypeError("ERR_INVALID_ARG_TYPE", "The \"options.blockList\" property must be an net.BlockList. Received %s", describeArg(v))
 }
 
 // blocks reports whether the list holds the address ip (a literal IPv4 or

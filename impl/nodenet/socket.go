@@ -623,14 +623,21 @@ func (s *Socket) connectAPI(host string, port int, lookup string) {
 			s.Emit("lookup", nil, host, fam, lookup)
 		}
 		s.Emit("connectionAttempt", host, float64(port), fam)
+		if s.destroyed {
+			// a connectionAttempt listener destroyed it: nothing to dial
+			s.connecting = false
+			s.Loop.Unref()
+			return
+		}
 		if s.blockList.blocks(host) {
 			s.connecting = false
 			s.Loop.Unref()
 			s.Destroy(errIPBlocked(host))
 			return
 		}
-		s.dialing = &pendingDial{}
-		go s.dial("tcp", host, port, fam)
+		d := &pendingDial{}
+		s.dialing = d
+		go s.dial(d, "tcp", host, port, fam)
 	})
 }
 
@@ -645,19 +652,21 @@ func (s *Socket) connectPath(path string) {
 			s.Loop.Unref()
 			return
 		}
-		s.dialing = &pendingDial{}
-		go s.dial("unix", path, 0, 0)
+		d := &pendingDial{}
+		s.dialing = d
+		go s.dial(d, "unix", path, 0, 0)
 	})
 }
 
 // dial connects (host:port over TCP, or the path host over unix) and
 // finishes the connect on the loop.
-func (s *Socket) dial(network, host string, port int, fam float64) {
+// d is the socket's pendingDial, handed over on the loop (the goroutine
+// must not read s.dialing: a destroy on the loop clears it).
+func (s *Socket) dial(d *pendingDial, network, host string, port int, fam float64) {
 	addr := host
 	if network == "tcp" {
 		addr = net.JoinHostPort(host, strconv.Itoa(port))
 	}
-	d := s.dialing
 	c, err := net.DialTimeout(network, addr, connectTimeout)
 	d.arrived(c)
 	s.Loop.Post(func() {

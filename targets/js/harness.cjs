@@ -603,15 +603,11 @@ function callbackFor(c, label) {
   // A server's close(cb) always calls back (with ERR_SERVER_NOT_RUNNING
   // when it was not listening), on some runtimes only turns later (Deno):
   // a net case is not quiet until it has (finishNet).
+  // It is counted once the call it is passed to is made (doCall), and
+  // uncounted if that call throws.
   var serverClose = !!label && label.o === 'netserver' && label.call === 'close';
-  if (serverClose) c.serverClosesPending++;
-  var called = false;
-  return function () {
-    if (serverClose && !called) {
-      called = true;
-      c.serverClosesPending--;
-      if (c.onQuiet && netQuiet(c)) c.onQuiet();
-    }
+  var fn = function () {
+    settleServerClose(c, fn);
     if (c.closed) return;
     var args = [];
     for (var i = 0; i < arguments.length; i++) args.push(arguments[i]);
@@ -632,6 +628,8 @@ function callbackFor(c, label) {
       harnessError(c, 'callback ' + kind + '.' + entry.ev, e);
     }
   };
+  if (serverClose) fn.nodespecServerClose = true;
+  return fn;
 }
 
 // ---------------------------------------------------------------------------
@@ -809,11 +807,20 @@ function doCall(c, step, scope) {
   // synchronously follow it; it is dropped if it is neither recorded nor
   // threw.
   record(c, entry);
+  for (var k = 0; k < args.length; k++) {
+    if (typeof args[k] === 'function' && args[k].nodespecServerClose) {
+      args[k].nodespecCounted = true;
+      c.serverClosesPending++;
+    }
+  }
   var ret;
   try {
     ret = holderOf(obj)[method].apply(obj, args);
   } catch (e) {
     entry.threw = summarize(c, e);
+    for (var m = 0; m < args.length; m++) {
+      if (typeof args[m] === 'function') settleServerClose(c, args[m]);
+    }
     return;
   }
   adoptReturned(c, ret);
@@ -909,6 +916,14 @@ function trackSocket(c, s) {
     c.closedSockets.push(s);
     if (c.onQuiet && netQuiet(c)) c.onQuiet();
   });
+}
+
+// settleServerClose: a counted close(cb) callback ran (or its call threw).
+function settleServerClose(c, fn) {
+  if (!fn.nodespecCounted) return;
+  fn.nodespecCounted = false;
+  c.serverClosesPending--;
+  if (c.onQuiet && netQuiet(c)) c.onQuiet();
 }
 
 // netQuiet: every socket seen has closed and every close(cb) the program
