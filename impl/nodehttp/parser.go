@@ -997,8 +997,10 @@ func (p *parser) endLine() int {
 		switch fn := framingName(name); {
 		case fn == "content-length" && value == "" && p.era == EraV14:
 			// Node 14 checks an empty Content-Length even in trailers
-			// (observed, trailer-content-length-empty).
-			return p.fail("HPE_INVALID_CONTENT_LENGTH", "Empty Content-Length")
+			// (observed, trailer-content-length-empty), as in the head: at
+			// the next line's first byte (trailer-content-length-empty-eof).
+			p.emptyFraming = "Empty Content-Length"
+			return 1
 		case fn == "transfer-encoding" && p.strict():
 			// Node 20+: chunked came already (trailer-transfer-encoding).
 			return p.fail("HPE_INVALID_TRANSFER_ENCODING", "Invalid `Transfer-Encoding` header value")
