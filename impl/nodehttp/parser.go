@@ -1215,20 +1215,27 @@ func (p *parser) chunkExt1(c byte) int {
 			p.extName = true
 		case c == '=':
 			p.state = sChunkExtValueStart
-		case c == ';' && p.extName:
+		case c == ';':
+			// another extension; an empty name before it passes (observed
+			// on Node 20-26: "5;;=..."; found by nodespec-fuzz)
 			p.extName = false
 		case c == '\r' && p.extName:
 			p.state = sChunkSizeLF
 		case c == '\n':
 			return p.fail("HPE_CR_EXPECTED", "Missing expected CR after chunk extension name")
-		case !p.extName:
+		case !p.extName && (c == ' ' || c == '\r'):
+			// a blank or the line end where a name is due has the plain
+			// message (chunk-ext-strict-space-before-name, -empty-name);
+			// any other byte is the name's (",": chunk-ext-name-bad-first)
 			return p.fail("HPE_STRICT", bad)
 		default:
 			return p.fail("HPE_STRICT", bad+" name")
 		}
 	case sChunkExtValueStart, sChunkExtValue:
 		switch {
-		case c == '"' && p.state == sChunkExtValueStart:
+		case c == '"':
+			// a quote opens a quoted part even inside a value (observed on
+			// Node 20-26: "5;=b\"", chunk-ext-quote-inside-value)
 			p.state = sChunkExtQuoted
 		case isTokenChar(c):
 			p.state = sChunkExtValue
