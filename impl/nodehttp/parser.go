@@ -299,6 +299,11 @@ func (p *parser) step(b []byte, i int) int {
 			// found by nodespec-fuzz)
 			return 1
 		}
+		if c == '\t' && len(p.version) == 0 && p.era == EraLatest {
+			// Node 20+ still read a tab there as the target's (observed,
+			// rl-tab-before-version; found by nodespec-fuzz)
+			return p.fail("HPE_INVALID_URL", "Invalid characters in url")
+		}
 		return p.version1(c)
 	case sMajor:
 		if c < '0' || c > '9' {
@@ -723,6 +728,12 @@ func (p *parser) version1(c byte) int {
 	case EraLatest:
 		names = append(names, "RTSP/", "ICE/")
 	}
+	if v == "ICE" && p.era == EraLatest && string(p.method) != "SOURCE" {
+		// Node 20+ refuse ICE for any method but SOURCE as soon as the
+		// name is read, before its slash (observed, rl-ice-not-source;
+		// found by nodespec-fuzz)
+		return p.fail("HPE_INVALID_CONSTANT", "Expected SOURCE method for ICE/x.x request")
+	}
 	for _, n := range names {
 		if v == n {
 			if n == "ICE/" && string(p.method) != "SOURCE" {
@@ -789,6 +800,11 @@ func (p *parser) lineStart(c byte) int {
 		return 1
 	case ' ', '\t':
 		switch {
+		case c == '\t' && first && !p.trailers && !p.lenient && p.era == EraLatest && p.major == 0 && p.minor == 9:
+			// After a request line with no version, Node 20+ read a tab
+			// that starts the next line as the target's (observed,
+			// rl-no-version-then-tab; found by nodespec-fuzz).
+			return p.fail("HPE_INVALID_URL", "Invalid characters in url")
 		case c == '\t' && first && !p.trailers && !p.lenient:
 			// A tab cannot start the first header line, on any release
 			// (a space can on 6 and 14, and gets its own error on 20+)
