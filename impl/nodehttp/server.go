@@ -474,16 +474,21 @@ func (x *exchange) afterResponse() {
 }
 
 func keepAlive(h *Head) bool {
-	conn := ""
+	// Every Connection line counts: a close in any of them closes, as a
+	// keep-alive in any keeps a 1.0 request open ("close" then "e" is
+	// close: conn-close-then-other-line; found by nodespec-fuzz).
+	closeSeen, keepSeen := false, false
 	for i := 0; i+1 < len(h.Raw); i += 2 {
 		if framingName(h.Raw[i]) == "connection" {
-			conn = strings.ToLower(h.Raw[i+1])
+			conn := strings.ToLower(h.Raw[i+1])
+			closeSeen = closeSeen || hasToken(conn, "close")
+			keepSeen = keepSeen || hasToken(conn, "keep-alive")
 		}
 	}
 	if h.persistentByDefault() {
-		return !hasToken(conn, "close")
+		return !closeSeen
 	}
-	return hasToken(conn, "keep-alive")
+	return keepSeen
 }
 
 // hasToken reports whether a comma-separated header value (lower case)
