@@ -952,6 +952,13 @@ func (p *parser) framingValueStart() int {
 			// trailer-content-length; found by nodespec-fuzz).
 			return p.fail("HPE_INVALID_CONTENT_LENGTH", "Content-Length can't be present with Transfer-Encoding")
 		}
+		if p.era != EraLatest && framingName(string(p.name)) == "content-length" {
+			// Node 6 and 14 check a Content-Length in the trailers byte by
+			// byte as in the head: a bad byte, an overflow, a second one
+			// (observed, trailer-content-length-bad-char; found by
+			// nodespec-fuzz on node14).
+			p.valueOf = "content-length"
+		}
 		return 1
 	}
 	p.valueOf = framingName(string(p.name))
@@ -1020,6 +1027,9 @@ func (p *parser) endLine() int {
 		case fn == "transfer-encoding" && p.strict():
 			// Node 20+: chunked came already (trailer-transfer-encoding).
 			return p.fail("HPE_INVALID_TRANSFER_ENCODING", "Invalid `Transfer-Encoding` header value")
+		case fn == "content-length" && value != "" && p.era != EraLatest && p.valueOf == "content-length":
+			// counted, so a second one is refused at its first byte (clValue)
+			p.clSeen, p.length = true, p.clDigits
 		}
 		return 1
 	}
