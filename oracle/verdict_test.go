@@ -200,14 +200,7 @@ func TestSplitDiffComparesBytesOnlyWhenChecked(t *testing.T) {
 // documented order passes on Node and fails as "now documented" on the
 // diverging runtime.
 func TestJudgeDivergentOrder(t *testing.T) {
-	src := `id: o
-sections: [net/Server/event.close]
-profiles: [latest]
-note: test
-program:
-  calls:
-    - read: http.x
-expect:
+	src := testCase("net/Server/event.close", `expect:
   - trace:
       netserver: [{event: close}]
       sock1: [{event: close}]
@@ -218,11 +211,8 @@ divergences:
     note: the socket first
     order:
       - ['sock1.close', 'netserver.close']
-`
-	c, errs := fixtures.Parse("x/o.yaml", []byte(src))
-	if len(errs) > 0 {
-		t.Fatal(errs)
-	}
+`)
+	c := mustParse(t, src)
 	node20 := Target{Name: "node20", Runtime: "node", Version: "20.20.2"}
 	bun := Target{Name: "bun", Runtime: "bun", Version: "1.4.5"}
 	aFirst := &trace.Trace{Events: []trace.Entry{{O: "netserver", Ev: "close"}, {O: "sock1", Ev: "close"}}}
@@ -251,14 +241,7 @@ divergences:
 // fails, and a run that finishes fails (as documented: "remove"; otherwise
 // "matches neither").
 func TestJudgeRecordedAbort(t *testing.T) {
-	src := `id: v
-sections: [net/SocketAddress/socketaddress.port]
-profiles: [latest]
-note: test
-program:
-  calls:
-    - read: http.x
-expect:
+	src := testCase("net/SocketAddress/socketaddress.port", `expect:
   - trace:
       req1:
         - read: headersDistinct
@@ -267,11 +250,8 @@ divergences:
   - targets: [node@20]
     note: Node 20 aborts in a native assertion
     aborts: 'SocketAddressBase::New'
-`
-	c, errs := fixtures.Parse("x/v.yaml", []byte(src))
-	if len(errs) > 0 {
-		t.Fatal(errs)
-	}
+`)
+	c := mustParse(t, src)
 	node20 := Target{Name: "node20", Runtime: "node", Version: "20.20.2"}
 	node22 := Target{Name: "node22", Runtime: "node", Version: "22.23.3"}
 	died := errorString("harness node20 exited (signal: aborted) during start; stderr tail: node::SocketAddressBase::New(...) Assertion failed")
@@ -359,24 +339,14 @@ divergences:
 // request.unconnected holds when the client never connected to the peer,
 // and fails naming what a connection made anyway wrote.
 func TestJudgeUnconnected(t *testing.T) {
-	src := `id: v
-sections: [net/Socket/socket.connect.options]
-profiles: [latest]
-note: test
-program:
-  calls:
-    - read: http.x
-wire:
+	src := testCase("net/Socket/socket.connect.options", `wire:
   peer:
     - idle: true
 expect:
   - request:
       unconnected: true
-`
-	c, errs := fixtures.Parse("x/v.yaml", []byte(src))
-	if len(errs) > 0 {
-		t.Fatal(errs)
-	}
+`)
+	c := mustParse(t, src)
 	node := Target{Name: "node22", Runtime: "node", Version: "22.23.3"}
 	if v := Judge(c, "latest", node, &trace.Trace{Wire: &trace.Wire{End: "unconnected"}}); v.Status != Pass {
 		t.Errorf("no connection: got %s %q %s", v.Status, v.Reason, v.Diff)
@@ -398,21 +368,11 @@ expect:
 // ref must end every case with its exchanges: a peer read that ran out its
 // deadline fails the case on ref, and only there.
 func TestJudgeRefWaitedOutDeadline(t *testing.T) {
-	src := `id: v
-sections: [http/Server/event.request]
-profiles: [latest]
-note: test
-program:
-  calls:
-    - read: http.x
-expect:
+	src := testCase("http/Server/event.request", `expect:
   - trace:
       req1: []
-`
-	c, errs := fixtures.Parse("x/v.yaml", []byte(src))
-	if len(errs) > 0 {
-		t.Fatal(errs)
-	}
+`)
+	c := mustParse(t, src)
 	timedOut := &trace.Trace{Wire: &trace.Wire{End: "timeout"}}
 	if v := Judge(c, "latest", Target{Name: "ref", Runtime: "ref"}, timedOut); v.Status != Fail || !strings.Contains(v.Diff, "waited out a deadline") {
 		t.Errorf("ref: got %s %q %s", v.Status, v.Reason, v.Diff)
@@ -428,4 +388,19 @@ expect:
 	if v := Judge(c, "latest", Target{Name: "ref", Runtime: "ref"}, second); v.Status != Fail || !strings.Contains(v.Diff, "waited out a deadline") {
 		t.Errorf("ref, second connection timed out: got %s %q %s", v.Status, v.Reason, v.Diff)
 	}
+}
+
+// testCase is the source of a case for these tests: the common head (id v,
+// the section, profile latest, a program of one read) and then rest.
+func testCase(section, rest string) string {
+	return "id: v\nsections: [" + section + "]\nprofiles: [latest]\nnote: test\nprogram:\n  calls:\n    - read: http.x\n" + rest
+}
+
+func mustParse(t *testing.T, src string) *fixtures.Case {
+	t.Helper()
+	c, errs := fixtures.Parse("x/v.yaml", []byte(src))
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	return c
 }
