@@ -422,6 +422,13 @@ func (p *parser) step(b []byte, i int) int {
 		case ';', '\r':
 			return p.chunkSize1(c) // after the digits: an extension or the line end
 		}
+		if p.era != EraLatest {
+			// Node 6 and 14 ignore whatever follows a blank after the
+			// size up to the line end, digits too ("1 1" is 1: observed,
+			// chunk-size-blank-then-text; found by nodespec-fuzz)
+			p.state = sChunkExt
+			return 1
+		}
 		return p.fail("HPE_INVALID_CHUNK_SIZE", "Invalid character in chunk size")
 	case sChunkExt:
 		switch c {
