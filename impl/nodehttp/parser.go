@@ -666,8 +666,10 @@ func (p *parser) urlByte(c byte) int {
 		switch {
 		case ctl || high || strings.IndexByte(urlServerBad, c) >= 0:
 			return p.fail("HPE_INVALID_URL", "Unexpected char in url server")
-		case string(p.method) == "CONNECT":
 		case c == '/':
+			// a CONNECT target too goes on as a path after a slash
+			// (observed on 6, 14 and 20+: CONNECT a/"x is taken;
+			// connect-target-slash-path)
 			p.urlPart = urlPath
 		case c == '?':
 			p.urlPart = urlQuery
