@@ -715,13 +715,10 @@ func (p *parser) urlDone() bool {
 		p.fail("HPE_INVALID_URL", "Unexpected char in url schema")
 		return false
 	}
-	if string(p.method) != "CONNECT" && p.url[0] != '/' && p.url[0] != '*' {
-		u := string(p.url)
-		colon := strings.IndexByte(u, ':')
-		if colon < 0 || !strings.HasPrefix(u[colon:], "://") {
-			p.fail("HPE_INVALID_URL", "Invalid characters in url")
-			return false
-		}
+	if p.urlPart == urlSchema {
+		// an absolute target that never reached its "://"
+		p.fail("HPE_INVALID_URL", "Invalid characters in url")
+		return false
 	}
 	return true
 }
