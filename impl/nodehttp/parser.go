@@ -145,8 +145,8 @@ type parser struct {
 	clSeen, teSeen       bool
 	// emptyFraming: an empty Content-Length or Transfer-Encoding value
 	// whose error waits for the next line's first byte, when the value
-	// is complete (a blank there would continue it); the error's reason.
-	emptyFraming string
+	// is complete (a blank there would continue it); nil when none.
+	emptyFraming *ParseError
 	// folded: the line being read continues the previous one (obs-fold);
 	// cleared when a line starts anew.
 	folded bool
@@ -780,18 +780,14 @@ func (p *parser) lineStart(c byte) int {
 		// an overflow (observed), where older lines dropped it.
 		return p.fail("HPE_HEADER_OVERFLOW", "Header overflow")
 	}
-	if p.emptyFraming != "" && c != ' ' && c != '\t' {
+	if e := p.emptyFraming; e != nil && c != ' ' && c != '\t' {
 		// Node 14+ take a value as complete only when the next line
 		// does not continue it: an empty framing value is refused here,
 		// so the end of input before it is HPE_INVALID_EOF_STATE
 		// (observed on Node 14-26; found by nodespec-fuzz).
-		code := "HPE_INVALID_CONTENT_LENGTH"
-		if strings.Contains(p.emptyFraming, "Transfer-Encoding") {
-			code = "HPE_INVALID_TRANSFER_ENCODING"
-		}
-		return p.fail(code, p.emptyFraming)
+		return p.fail(e.Code, e.Reason)
 	}
-	p.emptyFraming = ""
+	p.emptyFraming = nil
 	p.folded = false
 	switch c {
 	case '\r':
@@ -1033,7 +1029,7 @@ func (p *parser) endLine() int {
 			// Node 14 checks an empty Content-Length even in trailers
 			// (observed, trailer-content-length-empty), as in the head: at
 			// the next line's first byte (trailer-content-length-empty-eof).
-			p.emptyFraming = "Empty Content-Length"
+			p.emptyFraming = &ParseError{Code: "HPE_INVALID_CONTENT_LENGTH", Reason: "Empty Content-Length"}
 			return 1
 		case fn == "transfer-encoding" && p.strict():
 			// Node 20+: chunked came already (trailer-transfer-encoding).
@@ -1069,7 +1065,7 @@ func (p *parser) contentLength(v string) int {
 		if p.era == EraV6 {
 			return 1 // Node 6 reads an empty Content-Length as none
 		}
-		p.emptyFraming = "Empty Content-Length" // refused at the next line (lineStart)
+		p.emptyFraming = &ParseError{Code: "HPE_INVALID_CONTENT_LENGTH", Reason: "Empty Content-Length"} // refused at the next line (lineStart)
 		return 1
 	}
 	if p.clSeen && p.length != 0 {
@@ -1110,7 +1106,7 @@ func (p *parser) transferEncoding(v string) int {
 		return 1
 	}
 	if p.strict() && strings.Trim(v, " \t") == "" {
-		p.emptyFraming = "Empty Transfer-Encoding" // refused at the next line (lineStart)
+		p.emptyFraming = &ParseError{Code: "HPE_INVALID_TRANSFER_ENCODING", Reason: "Empty Transfer-Encoding"} // refused at the next line (lineStart)
 		return 1
 	}
 	p.teSeen = true
