@@ -115,6 +115,12 @@ type connection struct {
 // message's own body goes nowhere.
 var errRefused = &ParseError{Code: "refused"}
 
+// errRefusedUpgrade: the server answered an upgrade request itself (its
+// missing Host); the parser reads nothing more on the connection, neither
+// the rest of that chunk nor a later one (observed on Node 20-26 and Deno,
+// host-missing-upgrade-*; found by nodespec-fuzz).
+var errRefusedUpgrade = &ParseError{Code: "refused-upgrade"}
+
 // exchange is one request and its response.
 type exchange struct {
 	conn      *connection
@@ -268,10 +274,16 @@ func (c *connection) onHead(h *Head) error {
 			x.res = newResponse(x)
 			x.res.headersSent, x.res.finished, x.res.pending = true, true, answer
 			c.queue = append(c.queue, x)
+			if isUpgrade(h) {
+				return errRefusedUpgrade
+			}
 			return errRefused
 		}
 		c.sock.Write(answer, nil)
 		c.sock.End()
+		if isUpgrade(h) {
+			return errRefusedUpgrade
+		}
 		return errRefused
 	}
 	keep := keepAlive(h) // from every header line, even those dropped below
@@ -401,7 +413,9 @@ func (c *connection) onHandOver(rest []byte) {
 		x.req.complete = true
 		x.req.push(nil)
 	}
-	if s.ListenerCount(c.handOver) == 0 {
+	if c.handOver == "" || s.ListenerCount(c.handOver) == 0 {
+		// No listener; or no hand-over at all: the parser stopped after
+		// an HTTP/0.9-form PRI request (latest, see parser.priEnded).
 		c.sock.Destroy(nil)
 		return
 	}
