@@ -153,8 +153,9 @@ type parser struct {
 	// valueOf: the framing header whose value is being read ("" for
 	// others); a Content-Length value is checked byte by byte (clValue).
 	valueOf       string
-	clDigits      int64 // the Content-Length digits read so far on this line
-	clState       int   // 0 before a digit, 1 in the digits, 2 in blanks after them
+	clDigits      int64  // the Content-Length digits read so far on this line
+	clState       int    // 0 before a digit, 1 in the digits, 2 in blanks after them
+	clText        string // the head's first Content-Length value, to which a duplicate must be equal
 	length        int64
 	chunked       bool
 	teChunkedSeen bool
@@ -169,6 +170,7 @@ type parser struct {
 	// after the message: hand the connection over, or drop the rest of the chunk
 	handOverAfter, dropRestAfter bool
 	handedOver, dropRest         bool
+	priEnded                     bool // latest: an HTTP/0.9-form PRI request completed in this chunk
 }
 
 func newParser(era Era, methods []string, maxHead int, h parserHandler) *parser {
@@ -202,6 +204,18 @@ func (p *parser) Execute(b []byte) *ParseError {
 		i += n
 	}
 	p.dropRest = false
+	if p.priEnded {
+		// Node 20+ destroy the connection once the chunk that completed
+		// an HTTP/0.9-form PRI request is parsed, without an error and
+		// before the request's 'end' (so an answer given at 'end' never
+		// goes out, one given in 'request' does); a parse error later in
+		// the same chunk still reaches clientError (observed, rl-pri-*;
+		// found by nodespec-fuzz).
+		p.priEnded = false
+		if p.err == nil {
+			p.state, p.stopped, p.handedOver = sError, true, true
+		}
+	}
 	if p.handedOver {
 		p.handedOver = false
 		p.h.onHandOver(append([]byte(nil), b[i:]...))
@@ -984,15 +998,26 @@ func (p *parser) framingValueStart() int {
 // The value is parsed again whole at the end of the line (contentLength).
 func (p *parser) clValue(c byte) int {
 	switch {
-	case p.clState == 0 && p.clSeen && p.length != 0 && (p.era != EraV6 || c >= '0' && c <= '9'):
-		// A second Content-Length is refused at its first byte (Node 6:
-		// its first digit, a bad byte is refused as such) (an
-		// empty one is refused, or ignored on 6, as empty: observed,
-		// cl-dup-then-empty; found by nodespec-fuzz). After one of 0 it
-		// is not: the docs of message.headers discard a duplicate
-		// (dup-content-length-same-discarded; every Node refuses it, a
-		// recorded divergence).
+	case p.clSeen && p.trailers && p.clState == 0 && p.length != 0 && (p.era != EraV6 || c >= '0' && c <= '9'):
+		// A second Content-Length in the trailers (6/14) is refused at
+		// its first byte, as every release refuses one in the head.
 		return p.fail("HPE_UNEXPECTED_CONTENT_LENGTH", "Duplicate Content-Length")
+	case p.clSeen && !p.trailers && p.clState < 2 && (c >= '0' && c <= '9' || p.clState == 0 && p.era != EraV6):
+		// A second Content-Length in the head. The docs of
+		// message.headers (every line) discard a duplicate Content-Length,
+		// so one equal to the first is read on and dropped at the line's
+		// end (contentLength); every release refuses any second one at
+		// its first byte (Node 6: its first digit; a bad byte is refused
+		// as such), a recorded divergence (dup-content-length-same-
+		// discarded, cl-dup-same). A value that stops being equal to the
+		// first is refused at that byte, where Node refuses every second
+		// one. (An empty one is refused, or ignored on 6, as empty:
+		// cl-dup-then-empty.)
+		if i := len(p.value); i >= len(p.clText) || p.clText[i] != c {
+			return p.fail("HPE_UNEXPECTED_CONTENT_LENGTH", "Duplicate Content-Length")
+		}
+		p.clState = 1
+		return 1
 	case c >= '0' && c <= '9' && p.clState < 2:
 		d := int64(c - '0')
 		if p.clDigits > (1<<63-1-d)/10 {
@@ -1068,15 +1093,20 @@ func (p *parser) contentLength(v string) int {
 		p.emptyFraming = &ParseError{Code: "HPE_INVALID_CONTENT_LENGTH", Reason: "Empty Content-Length"} // refused at the next line (lineStart)
 		return 1
 	}
-	if p.clSeen && p.length != 0 {
-		// A second Content-Length (clValue refuses it at its first digit;
-		// this is for a value clValue did not see, after a fold).
-		return p.fail("HPE_UNEXPECTED_CONTENT_LENGTH", "Duplicate Content-Length")
-	}
 	if p.era == EraV6 {
 		// Node 6 keeps the value's trailing spaces, and reads the number
 		// before them (observed, cl-trailing-space; found by nodespec-fuzz).
 		v = strings.TrimRight(v, " ")
+	}
+	if p.clSeen {
+		// A second Content-Length: a duplicate of the first is discarded
+		// (the docs of message.headers; see clValue, which refuses one
+		// that differs as its bytes come); one that is a prefix of the
+		// first, or came in a fold, is refused here.
+		if v == p.clText {
+			return 1
+		}
+		return p.fail("HPE_UNEXPECTED_CONTENT_LENGTH", "Duplicate Content-Length")
 	}
 	var n int64
 	for i := 0; i < len(v); i++ {
@@ -1089,7 +1119,7 @@ func (p *parser) contentLength(v string) int {
 		}
 		n = n*10 + int64(c-'0')
 	}
-	p.clSeen, p.length = true, n
+	p.clSeen, p.length, p.clText = true, n, v
 	return 1
 }
 
@@ -1322,6 +1352,9 @@ func (p *parser) chunkLine() {
 
 func (p *parser) complete(rawTrailers []string) {
 	closeAfter := p.closeAfter
+	if p.era == EraLatest && p.major == 0 && string(p.method) == "PRI" {
+		p.priEnded = true
+	}
 	p.state = sStart
 	p.trailers = false
 	p.headBytes = 0
