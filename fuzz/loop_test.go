@@ -146,3 +146,36 @@ func TestSplitDiff(t *testing.T) {
 		t.Errorf("one request with nothing after it was found split-dependent on ref:\n%s", d)
 	}
 }
+
+// A minimal input that starts with a recorded divergence is that
+// divergence; one whose prefixes all agree, or differ otherwise, is not.
+func TestKnownPrefix(t *testing.T) {
+	r := NewRunner(otherProfile{ref.New(), "v6"}, "latest")
+	// v6 and latest refuse a second, bad Content-Length with different
+	// messages (cl-dup-bad-first-byte).
+	recorded := []byte("GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nContent-Length: x\r\n\r\n")
+	sig := r.Run(recorded).Signature
+	if sig == "" {
+		t.Fatal("the profiles agree on the recorded input")
+	}
+	known := &Known{Signatures: map[string]string{sig: "recorded-fixture"}, Inputs: map[string]string{}}
+	rep := &Report{Known: map[string]int{}}
+	id, prefix := knownPrefix(r, rep, known, append(append([]byte(nil), recorded...), "GET /\nx"...))
+	if id != "recorded-fixture" || !strings.HasPrefix(string(recorded), string(prefix)) {
+		t.Errorf("recorded input then more bytes: got %q with prefix %q", id, prefix)
+	}
+	if rep.MinimiseRuns == 0 {
+		t.Error("the prefix runs were not counted")
+	}
+	// A request both profiles serve alike, then the same bytes: no prefix
+	// gives the recorded signature.
+	other := []byte("GET / HTTP/1.1\r\nHost: a\r\n\r\nGET /\nx")
+	if id, _ := knownPrefix(r, rep, known, other); id != "" {
+		t.Errorf("an input with no recorded prefix was taken for %q", id)
+	}
+	// A fixture's bytes as a prefix count without a run.
+	known.Inputs["GET / HTTP/1.1\r\nHost: a\r\n"] = "by-bytes"
+	if id, _ := knownPrefix(r, rep, known, other); id != "by-bytes" {
+		t.Errorf("a fixture's input as a prefix gave %q", id)
+	}
+}

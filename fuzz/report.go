@@ -93,6 +93,14 @@ func (rep *Report) Summary() []byte {
 	for _, id := range slices.Sorted(maps.Keys(rep.Known)) {
 		fmt.Fprintf(&b, "| %s | %d |\n", id, rep.Known[id])
 	}
+	if len(rep.KnownByPrefix) > 0 {
+		b.WriteString("\nOf these, signatures whose minimal input starts with a recorded divergence (a prefix ending at a line end gives the fixture's signature); the bytes after it are read in another state on each side:\n\n")
+		b.WriteString("| fixture | signature | prefix | minimal input |\n| --- | --- | --- | --- |\n")
+		for _, k := range rep.KnownByPrefix {
+			fmt.Fprintf(&b, "| %s | %s | `%s` | `%s` |\n", k.Fixture, cell(k.Signature),
+				cell(clip(fixtures.Escape(k.Prefix), 120)), cell(clip(fixtures.Escape(k.Minimal), 120)))
+		}
+	}
 	if len(rep.Errors) > 0 {
 		b.WriteString("\n## Errors\n\n| inputs | error |\n| --- | --- |\n")
 		for _, e := range slices.Sorted(maps.Keys(rep.Errors)) {
