@@ -2,6 +2,7 @@ package nodehttp
 
 import (
 	"bytes"
+	"math"
 	"slices"
 	"strings"
 )
@@ -153,14 +154,14 @@ type parser struct {
 	// valueOf: the framing header whose value is being read ("" for
 	// others); a Content-Length value is checked byte by byte (clValue).
 	valueOf       string
-	clDigits      int64  // the Content-Length digits read so far on this line
+	clDigits      uint64 // the Content-Length digits read so far on this line
 	clState       int    // 0 before a digit, 1 in the digits, 2 in blanks after them
 	clText        string // the head's first Content-Length value, to which a duplicate must be equal
-	length        int64
+	length        uint64
 	chunked       bool
 	teChunkedSeen bool
 	closeAfter    bool // the message asks to close the connection
-	left          int64
+	left          uint64
 	chunkSize     uint64
 	chunkDigits   int
 	prefaceAt     int  // bytes of h2PrefaceRest matched
@@ -171,6 +172,7 @@ type parser struct {
 	handOverAfter, dropRestAfter bool
 	handedOver, dropRest         bool
 	priEnded                     bool // latest: an HTTP/0.9-form PRI request completed in this chunk
+	upgradeCut                   bool // the input ended in the body of an upgrade request (Finish)
 }
 
 func newParser(era Era, methods []string, maxHead int, h parserHandler) *parser {
@@ -228,6 +230,13 @@ func (p *parser) Execute(b []byte) *ParseError {
 // the end of a message that closed the connection, is not.
 func (p *parser) Finish() *ParseError {
 	if p.err != nil || p.stopped {
+		return nil
+	}
+	if p.handOverAfter || p.dropRestAfter {
+		// The body of an upgrade request cut off: no parse error; the
+		// connection is torn down (upgradeCut) (observed on Node 6-26,
+		// upgrade-body-cut-*; found by nodespec-fuzz).
+		p.state, p.stopped, p.upgradeCut = sError, true, true
 		return nil
 	}
 	switch p.state {
@@ -530,9 +539,9 @@ var rtspMethods = []string{"ANNOUNCE", "DESCRIBE", "FLUSH", "GET_PARAMETER", "PA
 // Content-Length body or of one chunk) as b holds, and calls done when none
 // are left. It returns how many bytes it used.
 func (p *parser) bodyRun(b []byte, done func()) int {
-	n := int(min(int64(len(b)), p.left))
+	n := int(min(uint64(len(b)), p.left))
 	p.h.onBody(append([]byte(nil), b[:n]...))
-	p.left -= int64(n)
+	p.left -= uint64(n)
 	if p.left == 0 {
 		done()
 	}
@@ -719,7 +728,20 @@ func (p *parser) urlByte(c byte) int {
 func (p *parser) urlDone() bool {
 	if len(p.url) == 0 {
 		// Only a line end can end an empty target (the spaces after the
-		// method are skipped): observed on Node 14-26, url-empty-*.
+		// method are skipped): observed on Node 14-26, url-empty-*. Node
+		// 14 and later take it for CONNECT, whose target is a server
+		// part: an HTTP/0.9 request with the url "" (connect-target-empty-*;
+		// found by nodespec-fuzz).
+		if string(p.method) == "CONNECT" && p.era != EraV6 {
+			return true
+		}
+		p.fail("HPE_INVALID_URL", "Invalid characters in url")
+		return false
+	}
+	if p.urlPart == urlDelim && p.url[len(p.url)-1] == ':' {
+		// "t: " or "t:\n": the target ends right after its scheme's colon
+		// (observed on Node 14-26, url-schema-colon-end-*; found by
+		// nodespec-fuzz).
 		p.fail("HPE_INVALID_URL", "Invalid characters in url")
 		return false
 	}
@@ -837,8 +859,9 @@ func (p *parser) lineStart(c byte) int {
 			return p.fail("HPE_INVALID_HEADER_TOKEN", "Invalid header token")
 		case p.strict() && first && !p.trailers:
 			return p.fail("HPE_UNEXPECTED_SPACE", "Unexpected space after start line")
-		case p.strict() && !p.trailers && len(p.raw) > 0 && p.raw[len(p.raw)-1] == "":
-			// Folding onto an empty value (observed, hd-empty-value-fold;
+		case p.strict() && lastValueEmpty(p.raw, p.rawTrailers, p.trailers):
+			// Folding onto an empty value, in the head or the trailers
+			// (observed, hd-empty-value-fold, trailer-fold-empty-value;
 			// found by nodespec-fuzz).
 			return p.fail("HPE_INVALID_HEADER_TOKEN", "Invalid header value char")
 		case p.strict():
@@ -1019,8 +1042,8 @@ func (p *parser) clValue(c byte) int {
 		p.clState = 1
 		return 1
 	case c >= '0' && c <= '9' && p.clState < 2:
-		d := int64(c - '0')
-		if p.clDigits > (1<<63-1-d)/10 {
+		d := uint64(c - '0')
+		if p.clOverflows(p.clDigits, d) {
 			return p.fail("HPE_INVALID_CONTENT_LENGTH", "Content-Length overflow")
 		}
 		p.clDigits, p.clState = p.clDigits*10+d, 1
@@ -1108,19 +1131,41 @@ func (p *parser) contentLength(v string) int {
 		}
 		return p.fail("HPE_UNEXPECTED_CONTENT_LENGTH", "Duplicate Content-Length")
 	}
-	var n int64
+	var n uint64
 	for i := 0; i < len(v); i++ {
 		c := v[i]
 		if c < '0' || c > '9' {
 			return p.fail("HPE_INVALID_CONTENT_LENGTH", "Invalid character in Content-Length")
 		}
-		if n > (1<<63-1-int64(c-'0'))/10 {
+		if p.clOverflows(n, uint64(c-'0')) {
 			return p.fail("HPE_INVALID_CONTENT_LENGTH", "Content-Length overflow")
 		}
-		n = n*10 + int64(c-'0')
+		n = n*10 + uint64(c-'0')
 	}
 	p.clSeen, p.length, p.clText = true, n, v
 	return 1
+}
+
+// clOverflows: appending digit d to the Content-Length n read so far
+// overflows. Node 14 and later take any value that fits 64 unsigned bits
+// (18446744073709551615 is a length, one more overflows); Node 6 refuses a
+// digit once n is past 1844674407370955160, so 18446744073709551609 is its
+// largest (observed, cl-overflow-*; found by nodespec-fuzz: ref stopped at
+// the signed bound).
+// lastValueEmpty: the last header line read (of the trailers when
+// trailers) has an empty value.
+func lastValueEmpty(raw, rawTrailers []string, trailers bool) bool {
+	if trailers {
+		raw = rawTrailers
+	}
+	return len(raw) > 0 && raw[len(raw)-1] == ""
+}
+
+func (p *parser) clOverflows(n, d uint64) bool {
+	if p.era == EraV6 {
+		return n > (math.MaxUint64-10)/10
+	}
+	return n > (math.MaxUint64-d)/10
 }
 
 func (p *parser) transferEncoding(v string) int {
@@ -1230,10 +1275,23 @@ func (p *parser) endHead() {
 	}
 }
 
+// chunkOverflows: appending hex digit d to the chunk size overflows. Node
+// 14 and later take any size that fits 64 unsigned bits (ffffffffffffffff;
+// one digit more overflows); Node 6 refuses a digit once the size is past
+// 0x0ffffffffffffffe, as it bounds a Content-Length (observed,
+// chunk-size-overflow-*; found by nodespec-fuzz: ref stopped at the signed
+// bound).
+func (p *parser) chunkOverflows(d uint64) bool {
+	if p.era == EraV6 {
+		return p.chunkSize > (math.MaxUint64-16)/16
+	}
+	return p.chunkSize > (math.MaxUint64-d)/16
+}
+
 func (p *parser) chunkSize1(c byte) int {
 	if d, ok := isHex(c); ok {
 		p.chunkDigits++
-		if p.chunkSize > (1<<63-1-d)/16 {
+		if p.chunkOverflows(d) {
 			return p.fail(p.by("HPE_INVALID_CONTENT_LENGTH", "HPE_INVALID_CHUNK_SIZE", "HPE_INVALID_CHUNK_SIZE"), "Chunk size overflow")
 		}
 		p.chunkSize = p.chunkSize*16 + d
@@ -1347,7 +1405,7 @@ func (p *parser) chunkLine() {
 		p.state, p.firstLine = sLineStart, false
 		return
 	}
-	p.state, p.left = sChunkData, int64(p.chunkSize)
+	p.state, p.left = sChunkData, p.chunkSize
 }
 
 func (p *parser) complete(rawTrailers []string) {

@@ -162,6 +162,12 @@ func (s *Server) attach(sock *nodenet.Socket) {
 		if err := c.parser.Finish(); err != nil && !c.refused {
 			c.clientError(err)
 		}
+		if c.parser.upgradeCut {
+			// An upgrade request's body cut off: no clientError, the
+			// request is aborted and the socket destroyed (observed).
+			sock.Destroy(nil)
+			return
+		}
 		if len(c.queue) == 0 || !c.queue[0].res.headersSent && c.queue[0].req.complete {
 			// Nothing is being answered: the releases close at once, even
 			// with complete requests still unanswered (observed on 6, 14, 20).
