@@ -47,6 +47,11 @@ type Head struct {
 	URL          string
 	Major, Minor int
 	Raw          []string // rawHeaders: name, value, name, value ... as received
+	// FoldClose: Node 14 read a close token on one physical line of a
+	// folded Connection value ("close\r\n x", "x\r\n close"), which
+	// closes although the joined value lists no such token (observed,
+	// conn-close-fold-*; found by nodespec-fuzz on node14).
+	FoldClose bool
 }
 
 // parserHandler receives what the parser finds, in wire order.
@@ -173,6 +178,13 @@ type parser struct {
 	handedOver, dropRest         bool
 	priEnded                     bool // latest: an HTTP/0.9-form PRI request completed in this chunk
 	upgradeCut                   bool // the input ended in the body of an upgrade request (Finish)
+	// The last header line read, for a fold that continues it: its name
+	// (lower case) and its value as the bytes came, untrimmed; physStart
+	// is where the physical line being read starts in p.value.
+	lastName, lastValue string
+	physStart           int
+	foldClose           bool   // Head.FoldClose
+	clCarry             uint64 // v14: a trailer Content-Length's number, which the next one continues
 }
 
 func newParser(era Era, methods []string, maxHead int, h parserHandler) *parser {
@@ -420,7 +432,7 @@ func (p *parser) step(b []byte, i int) int {
 			// own (observed, hd-empty-value-*; found by nodespec-fuzz).
 			return p.fail("HPE_STRICT", "Expected LF after CR")
 		}
-		if c != '\n' && p.era != EraLatest && len(p.value) == 0 {
+		if c != '\n' && p.era != EraLatest && blankOnly(p.value) {
 			// Node 6 and 14 take any byte after the CR of an empty value
 			// as its LF (observed, hd-empty-value-cr-any-*; found by
 			// nodespec-fuzz); after a value that is not empty they do not.
@@ -549,7 +561,7 @@ func (p *parser) bodyRun(b []byte, done func()) int {
 }
 
 func (p *parser) reset() {
-	*p = parser{era: p.era, methods: p.methods, prefixes: p.prefixes, maxHead: p.maxHead, h: p.h, headBytes: p.headBytes, lenient: p.lenient}
+	*p = parser{era: p.era, methods: p.methods, prefixes: p.prefixes, maxHead: p.maxHead, h: p.h, headBytes: p.headBytes, lenient: p.lenient, clCarry: p.clCarry}
 }
 
 // method1 takes a byte of the method: it must keep the method a prefix of a
@@ -872,11 +884,20 @@ func (p *parser) lineStart(c byte) int {
 			p.state = sName
 			return 1
 		}
-		// obs-fold: the line continues the previous value; the line break
-		// goes and the first blank of the new line stays.
+		if p.era == EraV14 && p.lastName == "content-length" && strings.Trim(p.lastValue, " \t") != "" {
+			// Node 14 reads a fold after a Content-Length number as a
+			// second Content-Length, at its first byte (observed,
+			// cl-fold-after-number-v14; found by nodespec-fuzz).
+			return p.fail("HPE_UNEXPECTED_CONTENT_LENGTH", "Duplicate Content-Length")
+		}
+		// obs-fold: the line continues the previous value; only the line
+		// break goes: the previous line's trailing blanks and every blank
+		// of the new line stay ("a \r\n \t b" is "a  \t b" on 6 and 14:
+		// observed, hd-fold-blanks-kept; found by nodespec-fuzz).
 		p.reopenLast()
+		p.physStart = len(p.value)
 		p.value = append(p.value, c)
-		p.state = sValueStart
+		p.state = sValue
 		return 1
 	}
 	p.name = p.name[:0]
@@ -898,7 +919,7 @@ func (p *parser) reopenLast() {
 	// turned to mojibake and doubled in size with every fold (found by
 	// FuzzParser as a hang, impl/nodehttp/testdata/fuzz/FuzzParser/68a37dbd15c14737).
 	p.name = unlatin1(p.name[:0], (*list)[n-2])
-	p.value = unlatin1(p.value[:0], (*list)[n-1])
+	p.value = append(p.value[:0], p.lastValue...) // untrimmed, as the bytes came
 	p.valueOf = "" // a folded value is checked whole at the end of its line
 	p.folded = true
 	*list = (*list)[:n-2]
@@ -1006,6 +1027,9 @@ func (p *parser) framingValueStart() int {
 		return 1
 	}
 	p.valueOf = framingName(string(p.name))
+	if p.valueOf == "content-length" && !p.clSeen {
+		p.clDigits = p.clCarry // v14: a trailer's number goes on (endLine)
+	}
 	switch {
 	case !p.strict():
 	case p.valueOf == "content-length" && p.teSeen:
@@ -1070,6 +1094,10 @@ func (p *parser) endLine() int {
 	}
 	name, value := latin1(string(p.name)), latin1(value)
 	p.state = sLineStart
+	if p.era == EraV14 && framingName(name) == "connection" && hasToken(strings.ToLower(latin1(string(p.value[min(p.physStart, len(p.value)):]))), "close") {
+		p.foldClose = true // see Head.FoldClose
+	}
+	p.lastName, p.lastValue, p.physStart = framingName(name), string(p.value), 0
 	if p.trailers {
 		p.rawTrailers = append(p.rawTrailers, name, value)
 		switch fn := framingName(name); {
@@ -1085,6 +1113,13 @@ func (p *parser) endLine() int {
 		case fn == "content-length" && value != "" && p.era != EraLatest && p.valueOf == "content-length":
 			// counted, so a second one is refused at its first byte (clValue)
 			p.clSeen, p.length = true, p.clDigits
+			if p.era == EraV14 {
+				// Node 14 keeps this number: the next message's
+				// Content-Length continues its digits ("1" then "1" is 11)
+				// (observed, trailer-content-length-carry; found by
+				// nodespec-fuzz).
+				p.clCarry = p.clDigits
+			}
 		}
 		return 1
 	}
@@ -1131,7 +1166,8 @@ func (p *parser) contentLength(v string) int {
 		}
 		return p.fail("HPE_UNEXPECTED_CONTENT_LENGTH", "Duplicate Content-Length")
 	}
-	var n uint64
+	n := p.clCarry // v14: what a trailer Content-Length left (see endLine)
+	p.clCarry = 0
 	for i := 0; i < len(v); i++ {
 		c := v[i]
 		if c < '0' || c > '9' {
@@ -1152,6 +1188,18 @@ func (p *parser) contentLength(v string) int {
 // digit once n is past 1844674407370955160, so 18446744073709551609 is its
 // largest (observed, cl-overflow-*; found by nodespec-fuzz: ref stopped at
 // the signed bound).
+// blankOnly: a value of blanks alone, or none (Node 6 and 14 treat the CR
+// that ends it as an empty value's: hd-empty-value-cr-any-*, and after a
+// fold of blanks alone, cl-empty-fold-cr-any).
+func blankOnly(v []byte) bool {
+	for _, c := range v {
+		if c != ' ' && c != '\t' {
+			return false
+		}
+	}
+	return true
+}
+
 // lastValueEmpty: the last header line read (of the trailers when
 // trailers) has an empty value.
 func lastValueEmpty(raw, rawTrailers []string, trailers bool) bool {
@@ -1237,7 +1285,7 @@ func (p *parser) endHead() {
 		p.fail("HPE_UNEXPECTED_CONTENT_LENGTH", "Content-Length can't be present with Transfer-Encoding")
 		return
 	}
-	h := &Head{Method: string(p.method), URL: latin1(string(p.url)), Major: p.major, Minor: p.minor, Raw: p.raw}
+	h := &Head{Method: string(p.method), URL: latin1(string(p.url)), Major: p.major, Minor: p.minor, Raw: p.raw, FoldClose: p.foldClose}
 	if h.Raw == nil {
 		h.Raw = []string{}
 	}

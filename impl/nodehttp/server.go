@@ -505,6 +505,7 @@ func keepAlive(h *Head) bool {
 			keepSeen = keepSeen || hasToken(conn, "keep-alive")
 		}
 	}
+	closeSeen = closeSeen || h.FoldClose
 	if h.persistentByDefault() {
 		return !closeSeen
 	}
