@@ -920,7 +920,7 @@ func (p *parser) reopenLast() {
 	// FuzzParser as a hang, impl/nodehttp/testdata/fuzz/FuzzParser/68a37dbd15c14737).
 	p.name = unlatin1(p.name[:0], (*list)[n-2])
 	p.value = append(p.value[:0], p.lastValue...) // untrimmed, as the bytes came
-	p.valueOf = "" // a folded value is checked whole at the end of its line
+	p.valueOf = ""                                // a folded value is checked whole at the end of its line
 	p.folded = true
 	*list = (*list)[:n-2]
 }
