@@ -262,6 +262,10 @@ func (p *parser) Finish() *ParseError {
 	return p.err
 }
 
+// inUpgradeBody: the message being parsed is an upgrade request whose body
+// is still due (it goes to the listener, or is dropped, once complete).
+func (p *parser) inUpgradeBody() bool { return p.handOverAfter || p.dropRestAfter }
+
 // strict: Node 20+'s parser without insecureHTTPParser.
 func (p *parser) strict() bool { return p.era == EraLatest && !p.lenient }
 
@@ -1309,6 +1313,12 @@ func (p *parser) endHead() {
 		return
 	}
 	switch {
+	case p.teSeen && !p.chunked && p.era != EraV6 && p.inUpgradeBody():
+		// An upgrade request's Transfer-Encoding that is not chunked is
+		// not refused: the request has no body, and what follows is
+		// dropped (observed on Node 14-26, upgrade-te-not-chunked; found
+		// by nodespec-fuzz on node14).
+		p.complete(nil)
 	case p.teSeen && !p.chunked && p.lenient:
 		// Lenient: a body whose last coding is not chunked runs to EOF.
 		p.state = sBodyEOF

@@ -150,6 +150,14 @@ func (s *Server) attach(sock *nodenet.Socket) {
 			return
 		}
 		if err := c.parser.Execute(args[0].(js.Buffer)); err != nil {
+			if c.parser.inUpgradeBody() {
+				// A parse error in an upgrade request's body reaches no
+				// clientError: the connection is destroyed (observed on
+				// Node 6-26, upgrade-body-bad-trailer; found by
+				// nodespec-fuzz on node14).
+				sock.Destroy(nil)
+				return
+			}
 			c.clientError(err)
 		}
 	})
