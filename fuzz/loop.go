@@ -2,6 +2,7 @@ package fuzz
 
 import (
 	"fmt"
+	"github.com/nodespec/nodespec/fixtures"
 	"io"
 	"slices"
 	"time"
@@ -29,16 +30,17 @@ type Report struct {
 	Errors          map[string]int // a side failed to run: shortened error -> inputs
 	KnownSignatures int            // signatures the fixtures gave (Known)
 	KnownFixtures   []string       // fixtures with a divergence for the target
-	// KnownByPrefix: findings whose minimal input starts with a recorded
-	// divergence (knownPrefix), counted in Known and listed for review.
-	KnownByPrefix []PrefixKnown
+	// Attributed: signatures whose minimal input starts with a recorded
+	// divergence (knownPrefix) or has the shape of one (docRules),
+	// counted in Known and listed for review.
+	Attributed []Attribution
 }
 
-// PrefixKnown is a signature filtered because a prefix of its minimal
-// input gives a recorded divergence.
-type PrefixKnown struct {
-	Fixture, Signature string
-	Minimal, Prefix    []byte
+// Attribution is a signature filtered as a recorded divergence although
+// the fixture alone did not give it, and why.
+type Attribution struct {
+	Fixture, Signature, Why string
+	Minimal                 []byte
 }
 
 // Finding is one signature of disagreement.
@@ -112,7 +114,15 @@ func Fuzz(r *Runner, g *Generator, known *Known, cfg Config) *Report {
 				// after it do is its consequence, not a finding.
 				known.Signatures[o.Signature] = id
 				rep.Known[id]++
-				rep.KnownByPrefix = append(rep.KnownByPrefix, PrefixKnown{Fixture: id, Signature: o.Signature, Minimal: f.Minimal, Prefix: prefix})
+				rep.Attributed = append(rep.Attributed, Attribution{Fixture: id, Signature: o.Signature, Minimal: f.Minimal,
+					Why: "its prefix `" + cell(clip(fixtures.Escape(prefix), 100)) + "` gives the fixture's signature"})
+				continue
+			}
+			if rule := docRuleFor(f.Minimal, known); rule != nil && !f.Flaky {
+				known.Signatures[o.Signature] = rule.Fixture
+				rep.Known[rule.Fixture]++
+				rep.Attributed = append(rep.Attributed, Attribution{Fixture: rule.Fixture, Signature: o.Signature, Minimal: f.Minimal,
+					Why: "it has " + rule.Shape})
 				continue
 			}
 			bySig[o.Signature] = f

@@ -93,12 +93,11 @@ func (rep *Report) Summary() []byte {
 	for _, id := range slices.Sorted(maps.Keys(rep.Known)) {
 		fmt.Fprintf(&b, "| %s | %d |\n", id, rep.Known[id])
 	}
-	if len(rep.KnownByPrefix) > 0 {
-		b.WriteString("\nOf these, signatures whose minimal input starts with a recorded divergence (a prefix ending at a line end gives the fixture's signature); the bytes after it are read in another state on each side:\n\n")
-		b.WriteString("| fixture | signature | prefix | minimal input |\n| --- | --- | --- | --- |\n")
-		for _, k := range rep.KnownByPrefix {
-			fmt.Fprintf(&b, "| %s | %s | `%s` | `%s` |\n", k.Fixture, cell(k.Signature),
-				cell(clip(fixtures.Escape(k.Prefix), 120)), cell(clip(fixtures.Escape(k.Minimal), 120)))
+	if len(rep.Attributed) > 0 {
+		b.WriteString("\nOf these, signatures the fixture alone did not give, attributed to it because their minimal input starts with the recorded divergence or has its shape (once ref applies the documented rule, the bytes after it are read in another state on each side):\n\n")
+		b.WriteString("| fixture | signature | minimal input | why |\n| --- | --- | --- | --- |\n")
+		for _, k := range rep.Attributed {
+			fmt.Fprintf(&b, "| %s | %s | `%s` | %s |\n", k.Fixture, cell(k.Signature), cell(clip(fixtures.Escape(k.Minimal), 120)), k.Why)
 		}
 	}
 	if len(rep.Errors) > 0 {

@@ -1,0 +1,129 @@
+package fuzz
+
+import (
+	"bytes"
+	"strings"
+)
+
+// docRule is a rule of the docs that ref follows and that runtimes are
+// recorded as breaking (a fixture with a divergence for them). Once an
+// input makes ref apply such a rule, ref and the runtime read the rest of
+// it in different states, so every input that has the rule's shape gives
+// new signatures of the same recorded fact: the fuzzer attributes a
+// minimal input of that shape to the fixture instead of reporting it.
+// A bug of the runtime's own in such an input would be hidden behind the
+// recorded divergence anyway.
+type docRule struct {
+	Fixture string // the fixture that records the divergence
+	Shape   string // what the input has, for the summary
+	Match   func(input []byte) bool
+}
+
+// docRules are the recorded divergences whose inputs the fuzz grammar
+// produces in many forms (found in the fuzz runs of node6, node14 and
+// node20; see fuzz/FINDINGS.md).
+var docRules = []docRule{
+	{"dup-content-length-same-discarded", "two Content-Length lines with the same value in one head (the docs of message.headers discard the duplicate; every Node refuses it)", dupEqualContentLength},
+	{"connect-no-host-no-listener", "a CONNECT request without Host (the docs of requireHostHeader answer 400; Node hands the socket over)", connectWithoutHost},
+	{"mhc-default-1001", "a head of more than 1000 header lines (the latest docs default maxHeadersCount to 2000)", overThousandLines},
+}
+
+// docRuleFor is the rule a minimal input has the shape of, among the
+// fixtures that record a divergence for the target (known), or nil.
+func docRuleFor(input []byte, known *Known) *docRule {
+	for i := range docRules {
+		r := &docRules[i]
+		if !known.hasFixture(r.Fixture) {
+			continue
+		}
+		if r.Match(input) {
+			return r
+		}
+	}
+	return nil
+}
+
+// hasFixture: the fixture records a divergence (or a release) of the
+// target, so Runner.Known took its input.
+func (k *Known) hasFixture(id string) bool {
+	for _, f := range k.Inputs {
+		if f == id {
+			return true
+		}
+	}
+	return false
+}
+
+// heads splits an input into the header lines of each message head: the
+// lines after a request line up to the first empty one. Line ends are LF
+// with an optional CR; bodies are not skipped, so a body that looks like
+// a head is read as one (the rules below only look for header names).
+func heads(input []byte) [][]string {
+	var out [][]string
+	var cur []string
+	inHead := false
+	for _, line := range bytes.Split(input, []byte("\n")) {
+		l := strings.TrimSuffix(string(line), "\r")
+		switch {
+		case !inHead && l != "":
+			inHead, cur = true, []string{l} // the request line
+		case inHead && l == "":
+			out, inHead = append(out, cur), false
+		case inHead:
+			cur = append(cur, l)
+		}
+	}
+	if inHead {
+		out = append(out, cur)
+	}
+	return out
+}
+
+// field is a header line's name (lower case, blanks around it dropped: Node
+// 6 and 14 frame by "Content-Length ") and value (blanks dropped).
+func field(line string) (name, value string, ok bool) {
+	name, value, ok = strings.Cut(line, ":")
+	return strings.ToLower(strings.Trim(name, " \t")), strings.Trim(value, " \t"), ok
+}
+
+func dupEqualContentLength(input []byte) bool {
+	for _, h := range heads(input) {
+		seen := map[string]bool{}
+		for _, line := range h[1:] {
+			if name, value, ok := field(line); ok && name == "content-length" && value != "" {
+				if seen[value] {
+					return true
+				}
+				seen[value] = true
+			}
+		}
+	}
+	return false
+}
+
+func connectWithoutHost(input []byte) bool {
+	for _, h := range heads(input) {
+		if !strings.HasPrefix(h[0], "CONNECT ") {
+			continue
+		}
+		host := false
+		for _, line := range h[1:] {
+			if name, _, ok := field(line); ok && name == "host" {
+				host = true
+			}
+		}
+		if !host {
+			return true
+		}
+	}
+	return false
+}
+
+func overThousandLines(input []byte) bool {
+	for _, h := range heads(input) {
+		if len(h)-1 > 1000 {
+			return true
+		}
+	}
+	return false
+}
