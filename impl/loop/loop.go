@@ -116,6 +116,13 @@ func (l *Loop) Do(fn func()) {
 // run invokes one macrotask and then drains nextTicks and microtasks.
 func (l *Loop) run(fn func()) {
 	fn()
+	l.Drain()
+}
+
+// Drain runs the nextTicks and microtasks queued so far, and those they
+// queue, now: what Node does when a callback from native code returns
+// (the HTTP parser's body callback, for one).
+func (l *Loop) Drain() {
 	for len(l.ticks) > 0 || len(l.micro) > 0 {
 		for len(l.ticks) > 0 {
 			t := l.ticks[0]

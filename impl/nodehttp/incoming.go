@@ -42,11 +42,6 @@ type IncomingMessage struct {
 	closeQueued     bool
 	closed          bool
 	destroyed       bool
-	// held: a pipelined request does not flow before the request ahead of
-	// it has ended (observed on 6, 14 and 20+: its data comes after that
-	// 'end'); next is the request held behind this one.
-	held bool
-	next *IncomingMessage
 }
 
 func newIncoming(l *loop.Loop, p *Profile, join bool, sock *nodenet.Socket, h *Head) *IncomingMessage {
@@ -69,18 +64,20 @@ func (m *IncomingMessage) push(b []byte) {
 	switch {
 	case b == nil:
 		m.pushedEOF = true
-	case m.flowing != nil && *m.flowing && len(m.buffered) == 0 && !m.held:
-		// A chunk pushed to a flowing stream with nothing buffered goes
-		// out at once, even while the resume is still due: Node emits
-		// 'data' as the parser reads the body, before a parse error later
-		// in the same chunk reaches 'clientError' (observed, body-data-
-		// before-clientError-*; found by nodespec-fuzz).
+	case m.flowing != nil && *m.flowing && len(m.buffered) == 0 && !m.resumeScheduled:
+		// A chunk pushed to a stream that already flows, with nothing
+		// buffered, goes out at once. Before its first resume has run it
+		// waits for it; the connection runs that resume as soon as the
+		// parser's body callback returns (connection.onBody), so 'data'
+		// still comes before a parse error later in the same chunk
+		// reaches 'clientError' (observed, body-data-before-clientError-*;
+		// found by nodespec-fuzz).
 		m.Emit("data", js.Buffer(b))
 		return
 	default:
 		m.buffered = append(m.buffered, b)
 	}
-	if !m.resumeScheduled && !m.held {
+	if !m.resumeScheduled {
 		m.flow()
 	}
 }
@@ -88,7 +85,7 @@ func (m *IncomingMessage) push(b []byte) {
 func (m *IncomingMessage) resume() {
 	t := true
 	m.flowing, m.consumed = &t, true
-	if !m.resumeScheduled && !m.held {
+	if !m.resumeScheduled {
 		// Node resumes on the next tick, so data never arrives inside the call.
 		m.resumeScheduled = true
 		m.loop.NextTick(func() {
@@ -125,22 +122,18 @@ func (m *IncomingMessage) flow() {
 
 func (m *IncomingMessage) emitEnd() {
 	m.endEmitted = true
-	if n := m.next; n != nil && n.held {
-		n.held = false
-		if n.flowing != nil && *n.flowing {
-			n.flowing = nil
-			n.resume()
-		}
-	}
 	m.Emit("end")
 	switch m.profile.Era {
 	case EraV6:
 		// Node 6 emits 'close' only when the connection goes first.
 	case EraV14:
 		// Node 14 closes an ended request at once if its response was
-		// ended (on a live socket); otherwise it is aborted when the
-		// connection goes.
-		if m.x == nil || m.x.res.finished && !m.x.res.endedDead {
+		// ended (on a live socket, and not waiting its turn) and no
+		// request waits behind it; with one behind it closes as its
+		// response finishes (finishSoon); otherwise it is aborted when
+		// the connection goes (observed: two HTTP/0.9 requests in one
+		// read, pipeline-after-0.9-*).
+		if m.x == nil || m.x.res.finished && !m.x.res.endedDead && m.x.res.pending == nil && !m.x.hasNext() {
 			m.emitClose()
 		}
 	default:

@@ -204,7 +204,10 @@ func (c *connection) socketClosed() {
 		// A response ended on a socket already destroyed never went
 		// out: Node 6 and 14 abort its request like one never ended
 		// (observed, aborted-after-end-dead-socket; found by nodespec-fuzz).
-		x.req.socketClosed(x.res.finished && !x.res.endedDead)
+		// So does one whose response still waited its turn behind an
+		// earlier one that closed the connection (pipelined after an
+		// HTTP/0.9 request: observed on 6 and 14).
+		x.req.socketClosed(x.res.finished && !x.res.endedDead && x.res.pending == nil)
 	}
 }
 
@@ -309,10 +312,6 @@ func (c *connection) onHead(h *Head) error {
 	x := &exchange{conn: c, sock: c.sock, keepAliveTimeout: s.num("keepAliveTimeout")}
 	x.req = newIncoming(s.Loop, s.profile, s.join, c.sock, h)
 	x.req.x = x
-	if n := len(c.queue); n > 0 && !c.queue[n-1].req.endEmitted {
-		x.req.held = true
-		c.queue[n-1].req.next = x.req
-	}
 	x.res = newResponse(x)
 	x.keepAlive = keep
 	c.current = x
@@ -439,7 +438,25 @@ func (c *connection) onHandOver(rest []byte) {
 func (c *connection) onBody(b []byte) {
 	if c.current != nil { // nil: the body of a refused request
 		c.current.req.push(b)
+		// Node hands body bytes to JavaScript in a callback of their own,
+		// and what it queued (the 'end' of a request ahead, a resume)
+		// runs when that callback returns, before the parser reads on: a
+		// parse error later in the chunk reaches 'clientError' after
+		// them (observed on Node 6-26, body-then-error-*; found by
+		// nodespec-fuzz).
+		c.srv.Loop.Drain()
 	}
+}
+
+// hasNext reports whether a pipelined request is queued behind x.
+func (x *exchange) hasNext() bool {
+	q := x.conn.queue
+	for i, e := range q {
+		if e == x {
+			return i < len(q)-1
+		}
+	}
+	return false
 }
 
 // current reports whether x's response is the one the connection is sending.
