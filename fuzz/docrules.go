@@ -26,6 +26,23 @@ var docRules = []docRule{
 	{"dup-content-length-same-discarded", "two Content-Length lines with the same value in one head (the docs of message.headers discard the duplicate; every Node refuses it)", dupEqualContentLength},
 	{"connect-no-host-no-listener", "a CONNECT request without Host (the docs of requireHostHeader answer 400; Node hands the socket over)", connectWithoutHost},
 	{"mhc-default-1001", "a head of more than 1000 header lines (the latest docs default maxHeadersCount to 2000)", overThousandLines},
+	{"dup-server-discarded", "two Server lines in one head (the v6 docs join them; Node 6 drops the second)", func(b []byte) bool { return repeated(b, "server") }},
+}
+
+// repeated: a header name comes twice in one head.
+func repeated(input []byte, name string) bool {
+	for _, h := range heads(input) {
+		n := 0
+		for _, line := range h[1:] {
+			if f, _, ok := field(line); ok && f == name {
+				n++
+			}
+		}
+		if n > 1 {
+			return true
+		}
+	}
+	return false
 }
 
 // docRuleFor is the rule a minimal input has the shape of, among the

@@ -23,6 +23,8 @@ func TestDocRuleShapes(t *testing.T) {
 		{connectWithoutHost, "CONNECT a:1 HTTP/1.1\r\nHost: a\r\n\r\n", false},
 		{connectWithoutHost, "GET / HTTP/1.1\r\n\r\n", false},
 		{overThousandLines, many, true},
+		{func(b []byte) bool { return repeated(b, "server") }, "PATCH /\nServer:\nServer:\ncontent-length:6\r\n\r\n", true},
+		{func(b []byte) bool { return repeated(b, "server") }, "GET /\nServer: a\n\nGET /\nServer: b\n\n", false},
 		{overThousandLines, "GET / HTTP/1.1\r\nx: y\r\n\r\n", false},
 	}
 	for _, c := range cases {

@@ -183,6 +183,10 @@ type parser struct {
 	handedOver, dropRest         bool
 	priEnded                     bool // latest: an HTTP/0.9-form PRI request completed in this chunk
 	upgradeCut                   bool // the input ended in the body of an upgrade request (Finish)
+	// v6 Transfer-Encoding lines: chunkedLine says the line just read set
+	// chunked, chunkedBefore what was set before it (a fold undoes it);
+	// foldOntoEmpty says the line being read is a fold onto an empty value.
+	chunkedLine, chunkedBefore, foldOntoEmpty bool
 	// The last header line read, for a fold that continues it: its name
 	// (lower case) and its value as the bytes came, untrimmed; physStart
 	// is where the physical line being read starts in p.value.
@@ -874,9 +878,17 @@ func (p *parser) lineStart(c byte) int {
 			// (a space can on 6 and 14, and gets its own error on 20+)
 			// (observed, hd-first-line-tab; found by nodespec-fuzz).
 			return p.fail("HPE_INVALID_HEADER_TOKEN", "Invalid header token")
+		case p.trailers && len(p.rawTrailers) == 0 && p.era != EraLatest:
+			// Node 6 and 14: a blank that starts the first trailer line
+			// starts its name (" X: y" is a trailer " X"), as on the
+			// head's first line; a line of no name then fails at its end
+			// (observed, trailer-first-leading-blank, trailer-fold-first).
+			p.name = append(p.name[:0], c)
+			p.state = sName
+			return 1
 		case p.trailers && len(p.rawTrailers) == 0:
-			// A blank first trailer line has nothing to continue: every
-			// release says invalid token, lenient or not (observed,
+			// A blank first trailer line has nothing to continue: Node 20+
+			// say invalid token, lenient or not (observed,
 			// trailer-fold-first; found by FuzzParser, where ref crashed).
 			return p.fail("HPE_INVALID_HEADER_TOKEN", "Invalid header token")
 		case p.strict() && first && !p.trailers:
@@ -904,6 +916,12 @@ func (p *parser) lineStart(c byte) int {
 		// break goes: the previous line's trailing blanks and every blank
 		// of the new line stay ("a \r\n \t b" is "a  \t b" on 6 and 14:
 		// observed, hd-fold-blanks-kept; found by nodespec-fuzz).
+		p.foldOntoEmpty = blankOnly([]byte(p.lastValue))
+		if p.chunkedLine && p.lastName == "transfer-encoding" {
+			// Node 6: a fold cancels the chunked its line set
+			// (te-v6-fold-*); chunkedBefore is what earlier lines set.
+			p.chunked = p.chunkedBefore
+		}
 		p.reopenLast()
 		p.physStart = len(p.value)
 		p.value = append(p.value, c)
@@ -1114,6 +1132,7 @@ func (p *parser) endLine() int {
 		}
 	}
 	p.lastName, p.lastValue, p.physStart = framingName(name), string(p.value), 0
+	p.chunkedBefore, p.chunkedLine = p.chunked, false
 	if p.trailers {
 		p.rawTrailers = append(p.rawTrailers, name, value)
 		switch fn := framingName(name); {
@@ -1249,9 +1268,13 @@ func (p *parser) transferEncoding(v string) int {
 		return 1
 	}
 	p.teSeen = true
-	codings := strings.Split(strings.ToLower(v), ",")
+	// The codings as the bytes came: a tab after chunked leaves it some
+	// other coding on every line, where spaces do not (observed,
+	// te-chunked-trailing-tab; found by nodespec-fuzz on node6).
+	raw := strings.ToLower(strings.TrimLeft(latin1(string(p.value)), " \t"))
+	codings := strings.Split(raw, ",")
 	for i := range codings {
-		codings[i] = strings.TrimSpace(codings[i])
+		codings[i] = strings.TrimRight(strings.TrimLeft(codings[i], " \t"), " ")
 	}
 	last := codings[len(codings)-1] == "chunked"
 	// On 6 and 14 a Transfer-Encoding line that names no chunked leaves
@@ -1259,9 +1282,13 @@ func (p *parser) transferEncoding(v string) int {
 	// observed, te-chunked-then-other-line; found by nodespec-fuzz).
 	mentions := slices.Contains(codings, "chunked")
 	if p.era == EraV6 {
-		// Node 6 decodes chunks only when the value is exactly chunked.
-		if mentions {
-			p.chunked = len(codings) == 1 && last
+		// Node 6 decodes chunks when a line's value is exactly chunked
+		// (then spaces), on a line no fold continues (a fold onto an
+		// empty value is read afresh); once a line did, later lines do
+		// not undo it, a list never does it (observed, te-v6-*; found by
+		// nodespec-fuzz on node6).
+		if len(codings) == 1 && last && (!p.folded || p.foldOntoEmpty) {
+			p.chunked, p.chunkedLine = true, true
 		}
 		return 1
 	}
