@@ -195,6 +195,11 @@ type parser struct {
 	foldClose           bool     // Head.FoldClose
 	connLines           []string // the head's Connection values, untrimmed, lower case (Head.ConnClose)
 	clCarry             uint64   // v14: a trailer Content-Length's number, which the next one continues
+	// v6Looked: the position in the value's line, how much of chunked a
+	// Transfer-Encoding spelled (-1: it stopped), whether the byte after
+	// the stop is due, and whether the byte is the first of its read.
+	valIdx, teMatch    int
+	teAfter, readStart bool
 }
 
 func newParser(era Era, methods []string, maxHead int, h parserHandler) *parser {
@@ -220,6 +225,7 @@ func (p *parser) Execute(b []byte) *ParseError {
 	}
 	i := 0
 	for i < len(b) && p.err == nil && !p.stopped && !p.dropRest {
+		p.readStart = i == 0
 		n := p.step(b, i)
 		if p.err != nil {
 			p.err.BytesParsed, p.err.RawPacket = i, append([]byte(nil), b...)
@@ -430,6 +436,7 @@ func (p *parser) step(b []byte, i int) int {
 		}
 		p.state = sValue
 		if p.era == EraV6 && c != '\r' && c != '\n' && p.valueOf != "content-length" {
+			p.v6Looked(c) // the first byte: never looked at, but counted
 			// Node 6 does not check the first byte of a value: a control
 			// byte there is kept, later in the value it is refused
 			// (observed, hd-value-first-control, hd-value-nul; found by
@@ -924,6 +931,7 @@ func (p *parser) lineStart(c byte) int {
 		}
 		p.reopenLast()
 		p.physStart = len(p.value)
+		p.valIdx, p.teMatch, p.teAfter = 1, -1, false // the blank is the fold's first byte
 		p.value = append(p.value, c)
 		p.state = sValue
 		return 1
@@ -999,6 +1007,10 @@ func framingName(name string) string { return strings.ToLower(strings.TrimRight(
 var framingNames = []string{"connection", "content-length", "proxy-connection", "transfer-encoding", "upgrade"}
 
 func (p *parser) value1(c byte) int {
+	looked := true
+	if p.era == EraV6 && c != '\r' && c != '\n' {
+		looked = p.v6Looked(c)
+	}
 	switch {
 	case c == '\r':
 		p.state = sValueLF
@@ -1026,11 +1038,56 @@ func (p *parser) value1(c byte) int {
 		if n := p.clValue(c); n == 0 {
 			return 0
 		}
+	case (c < 0x20 && c != '\t' || c == 0x7f) && !p.lenient && !looked:
+		// a byte Node 6 did not look at stays in the value
 	case (c < 0x20 && c != '\t' || c == 0x7f) && !p.lenient:
 		return p.fail("HPE_INVALID_HEADER_TOKEN", "Invalid header value char")
 	}
 	p.value = append(p.value, c)
 	return 1
+}
+
+// v6Looked says whether Node 6 looks at this byte of a header value, and
+// so refuses it if it is a control byte, and moves the position on. Node 6
+// skips from the second byte of a value's line to the next line end
+// without looking; it looks at the first byte of every read, at every byte
+// of Connection and Proxy-Connection but the first, at every byte of
+// Content-Length, and at a
+// Transfer-Encoding's bytes while they spell chunked (then spaces), at the
+// byte that stops that and the one after it. The first byte of a value
+// (or a fold's first blank) is never looked at (sValueStart). (Observed
+// on 6.17.1, hd-v6-control-*; found by nodespec-fuzz.)
+func (p *parser) v6Looked(c byte) bool {
+	i := p.valIdx
+	p.valIdx++
+	looked := i == 1 || p.readStart
+	switch framingName(string(p.name)) {
+	case "connection", "proxy-connection":
+		looked = i > 0
+	case "content-length":
+		looked = true
+	case "transfer-encoding":
+		const word = "chunked"
+		switch {
+		case p.teMatch >= 0 && (p.teMatch < len(word) && lowerByte(c) == word[p.teMatch] || p.teMatch == len(word) && c == ' '):
+			p.teMatch = min(p.teMatch+1, len(word))
+			looked = looked || i > 0
+		case p.teMatch >= 0:
+			p.teMatch, p.teAfter = -1, true
+			looked = looked || i > 0
+		case p.teAfter:
+			p.teAfter = false
+			looked = true
+		}
+	}
+	return looked
+}
+
+func lowerByte(c byte) byte {
+	if c >= 'A' && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
 }
 
 // framingValueStart runs when a header name is complete (its colon came):
@@ -1041,6 +1098,7 @@ func (p *parser) value1(c byte) int {
 // checked at the end of the line, where a line-end error won).
 func (p *parser) framingValueStart() int {
 	p.valueOf, p.clDigits, p.clState = "", 0, 0
+	p.valIdx, p.teMatch, p.teAfter = 0, 0, false
 	if p.trailers {
 		if p.strict() && framingName(string(p.name)) == "content-length" {
 			// Node 20+ refuse Content-Length in the trailers of a
@@ -1103,9 +1161,11 @@ func (p *parser) clValue(c byte) int {
 		}
 		p.clDigits, p.clState = p.clDigits*10+d, 1
 		return 1
-	case (c == ' ' || c == '\t' && p.era != EraV14) && p.clState > 0:
-		// Blanks may follow the digits; Node 14 (and 20; 22+ take it,
-		// which latest follows: cl-trailing-tab) refuses a tab there.
+	case (c == ' ' || c == '\t' && p.era == EraLatest) && p.clState > 0:
+		// Spaces may follow the digits; Node 6 and 14 (and 20; 22+ take
+		// it, which latest follows: cl-trailing-tab) refuse a tab there,
+		// at the tab, in the head and the trailers (observed,
+		// cl-tab-after-digits-eof, trailer-content-length-tab).
 		p.clState = 2
 		return 1
 	}
@@ -1395,7 +1455,14 @@ func (p *parser) chunkOverflows(d uint64) bool {
 }
 
 func (p *parser) chunkSize1(c byte) int {
-	if d, ok := isHex(c); ok {
+	d, ok := isHex(c)
+	if c >= 0x80 && p.era == EraV6 {
+		// Node 6 reads every byte from 0x80 up as the digit 0, anywhere
+		// in a chunk size (observed, chunk-size-v6-high-byte-*; found by
+		// nodespec-fuzz on node6).
+		d, ok = 0, true
+	}
+	if ok {
 		p.chunkDigits++
 		if p.chunkOverflows(d) {
 			return p.fail(p.by("HPE_INVALID_CONTENT_LENGTH", "HPE_INVALID_CHUNK_SIZE", "HPE_INVALID_CHUNK_SIZE"), "Chunk size overflow")
