@@ -50,11 +50,22 @@ func verdict(err *ParseError) string {
 	return err.Code + ": " + err.Error()
 }
 
+// hasControlByte: the input has a byte Node 6 may refuse in a header value.
+func hasControlByte(b []byte) bool {
+	for _, c := range b {
+		if c < 0x20 && c != '\t' && c != '\r' && c != '\n' || c == 0x7f {
+			return true
+		}
+	}
+	return false
+}
+
 // FuzzParser: the request parser of every profile never panics or hangs,
 // reaches a verdict at the end of the input, keeps bytesParsed inside the
 // chunk, and gives the same events and verdict whether the bytes come
 // whole or one at a time (what makes every server-side case segmentation
-// invariant on ref). Seeds: the wire bytes of every fixture.
+// invariant on ref; v6 inputs with control bytes are exempt, see
+// hasControlByte). Seeds: the wire bytes of every fixture.
 func FuzzParser(f *testing.F) {
 	cases, err := fixtures.All()
 	if err != nil {
@@ -80,6 +91,12 @@ func FuzzParser(f *testing.F) {
 		case <-done:
 		case <-time.After(5 * time.Second):
 			panic(fmt.Sprintf("%s: the parser hangs on %q", profile, input))
+		}
+		if profile == "v6" && hasControlByte(input) {
+			// Node 6 looks at a control byte in a header value or not
+			// depending on where its read starts (parser.v6Looked): the
+			// one place ref is meant to depend on the segmentation.
+			return
 		}
 		if verdict(werr) != verdict(berr) || !reflect.DeepEqual(whole, bytewise) {
 			t.Fatalf("%s (lenient %v): whole and byte by byte differ on %q:\n whole %q, %s\n bytes %q, %s",
