@@ -118,6 +118,16 @@ func Fuzz(r *Runner, g *Generator, known *Known, cfg Config) *Report {
 					Why: "its prefix `" + cell(clip(fixtures.Escape(prefix), 100)) + "` gives the fixture's signature"})
 				continue
 			}
+			if agrees, newest := r.NewestAgrees(f.Minimal); agrees && !f.Flaky {
+				// Another release's rule: the newest agrees with ref.
+				rep.MinimiseRuns++
+				id := "release difference (" + newest + " agrees with ref)"
+				known.Signatures[o.Signature] = id
+				rep.Known[id]++
+				rep.Attributed = append(rep.Attributed, Attribution{Fixture: id, Signature: o.Signature, Minimal: f.Minimal,
+					Why: newest + ", which the profile follows, agrees with ref on it: a rule of " + rep.Target + "'s own release"})
+				continue
+			}
 			if rule := docRuleFor(f.Minimal, known); rule != nil && !f.Flaky {
 				known.Signatures[o.Signature] = rule.Fixture
 				rep.Known[rule.Fixture]++

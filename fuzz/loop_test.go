@@ -179,3 +179,21 @@ func TestKnownPrefix(t *testing.T) {
 		t.Errorf("a fixture's input as a prefix gave %q", id)
 	}
 }
+
+// A finding on which the newest release agrees with ref is another
+// release's rule; one on which it does not is not.
+func TestNewestAgrees(t *testing.T) {
+	input := []byte("GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nContent-Length: x\r\n\r\n")
+	r := NewRunner(otherProfile{ref.New(), "v6"}, "latest")
+	if agrees, name := r.NewestAgrees(input); agrees || name != "" {
+		t.Fatalf("without a newest release: %v %q", agrees, name)
+	}
+	r.CompareNewest(otherProfile{ref.New(), "latest"})
+	if agrees, name := r.NewestAgrees(input); !agrees || name != "ref-latest" {
+		t.Errorf("a newest release that answers as ref: %v %q", agrees, name)
+	}
+	r.CompareNewest(otherProfile{ref.New(), "v6"})
+	if agrees, _ := r.NewestAgrees(input); agrees {
+		t.Error("a newest release that answers as v6 was taken to agree with ref under latest")
+	}
+}

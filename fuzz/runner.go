@@ -18,6 +18,25 @@ import (
 type Runner struct {
 	target  targets.Target // nil: ref alone (the throughput baseline)
 	profile string
+	// newest: the newest release of the target's line (latest), if the
+	// target is an older one; see NewestAgrees.
+	newest targets.Target
+}
+
+// CompareNewest makes the runner check each finding on the newest release
+// of the target's line too: ref follows the newest releases, so an input
+// on which the newest agrees with ref shows a rule of the target's own
+// release, not a fault of ref.
+func (r *Runner) CompareNewest(t targets.Target) { r.newest = t }
+
+// NewestAgrees runs input on the newest release and reports whether it
+// agrees with ref, and that release's name ("" when there is none).
+func (r *Runner) NewestAgrees(input []byte) (bool, string) {
+	if r.newest == nil {
+		return false, ""
+	}
+	o := (&Runner{target: r.newest, profile: r.profile}).Run(input)
+	return o.Err == nil && o.Signature == "", r.newest.Info().Name
 }
 
 // NewRunner runs inputs on ref under profile and on t (nil: ref alone).

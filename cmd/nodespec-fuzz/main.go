@@ -36,6 +36,7 @@ func main() {
 	budget := flag.Int("budget", 300, "runs one minimisation may make")
 	replay := flag.String("replay", "", "run this one input (escaped as in fixtures) and print the signature and diff")
 	out := flag.String("out", "", "where to write summary.md and the drafts (default reports/out/fuzz/<target>)")
+	newest := flag.String("newest", "node26", "the newest Node release, which ref follows under latest: a finding of an older latest release on which it agrees with ref is reported as a release difference (\"\": never)")
 	flag.Parse()
 	if *name == "" || *name == "ref" || (*duration == 0 && *inputs == 0) {
 		fmt.Fprintln(os.Stderr, "usage: nodespec-fuzz -target <runtime> [-duration 10m] [-seed N] [-inputs N] [-out dir]")
@@ -57,13 +58,13 @@ func main() {
 	if os.Getenv("NODESPEC_WIRE_DEADLINE") == "" {
 		os.Setenv("NODESPEC_WIRE_DEADLINE", "1000")
 	}
-	if err := run(*name, *out, fuzz.Config{Seed: *seed, Duration: *duration, Inputs: *inputs, Budget: *budget, Progress: os.Stderr}); err != nil {
+	if err := run(*name, *out, *newest, fuzz.Config{Seed: *seed, Duration: *duration, Inputs: *inputs, Budget: *budget, Progress: os.Stderr}); err != nil {
 		fmt.Fprintln(os.Stderr, "nodespec-fuzz:", err)
 		os.Exit(1)
 	}
 }
 
-func run(name, out string, cfg fuzz.Config) error {
+func run(name, out, newest string, cfg fuzz.Config) error {
 	profiles, err := registry.ProfilesOf(name)
 	if err != nil {
 		return err
@@ -79,6 +80,15 @@ func run(name, out string, cfg fuzz.Config) error {
 	defer t.Close()
 	info := t.Info()
 	r := fuzz.NewRunner(t, profiles[0])
+	if newest != "" && newest != name && info.Runtime == "node" && profiles[0] == "latest" {
+		nt, err := registry.Open(newest)
+		if err != nil {
+			return err
+		}
+		defer nt.Close()
+		r.CompareNewest(nt)
+		fmt.Fprintf(os.Stderr, "findings are also run on %s: where it agrees with ref, they are %s's own release rules\n", newest, name)
+	}
 	known := r.Known(cases)
 	fmt.Fprintf(os.Stderr, "%s %s, profile %s: %d fixtures record a divergence, %d signatures under the fuzz program\n",
 		name, info.Version, profiles[0], len(known.Inputs), len(known.Signatures))
