@@ -23,6 +23,7 @@ func (r *recorder) onBody(b []byte) {
 }
 func (r *recorder) onComplete(t []string) { r.events = append(r.events, fmt.Sprintf("complete %q", t)) }
 func (r *recorder) onMessageBegin()       {}
+func (r *recorder) onFlush()              {}
 func (r *recorder) onHandOver(rest []byte) {
 	r.events = append(r.events, fmt.Sprintf("hand-over %q", rest))
 }

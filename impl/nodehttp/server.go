@@ -482,6 +482,10 @@ func (x *exchange) hasNext() bool {
 	return false
 }
 
+// onFlush: Node handed a batch of header fields to JavaScript; what was
+// queued runs now (parser.fieldStart).
+func (c *connection) onFlush() { c.srv.Loop.Drain() }
+
 // current reports whether x's response is the one the connection is sending.
 func (x *exchange) current() bool { return len(x.conn.queue) > 0 && x.conn.queue[0] == x }
 
