@@ -104,8 +104,9 @@ func field(line string) (name, value string, ok bool) {
 }
 
 // dupEqualContentLength: a second Content-Length in a head whose value
-// starts with the first one's (ref reads on while the two are equal, and
-// refuses where they part; Node refuses at the second one's first byte).
+// starts with the first one's, or is its start (ref reads on while the two
+// are equal, and refuses where they part or at the line's end; Node
+// refuses at the second one's first byte).
 func dupEqualContentLength(input []byte) bool {
 	for _, h := range heads(input) {
 		first := ""
@@ -116,7 +117,7 @@ func dupEqualContentLength(input []byte) bool {
 			}
 			if first == "" {
 				first = value
-			} else if strings.HasPrefix(value, first) {
+			} else if strings.HasPrefix(value, first) || strings.HasPrefix(first, value) {
 				return true
 			}
 		}

@@ -16,7 +16,8 @@ func TestDocRuleShapes(t *testing.T) {
 		{dupEqualContentLength, "POST /\r\nContent-Length : 5\r\ncontent-length:\t5 \r\n\r\nhello", true},
 		{dupEqualContentLength, "POST /\nContent-Length:1\nContent-Length:2\n\n", false},
 		{dupEqualContentLength, "GET /\nContent-Length:1\r\nContent-Length:1e", true},
-		{dupEqualContentLength, "GET /\nContent-Length:12\r\nContent-Length:1", false},
+		{dupEqualContentLength, "GET /\nContent-Length:12\r\nContent-Length:1", true},
+		{dupEqualContentLength, "GET /\nContent-Length:12\r\nContent-Length:3", false},
 		// one in each of two pipelined heads is no duplicate
 		{dupEqualContentLength, "POST /\nContent-Length:1\n\nxPOST /\nContent-Length:1\n\nx", false},
 		{dupEqualContentLength, "POST /\nContent-Length:\nContent-Length:\n\n", false},

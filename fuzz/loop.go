@@ -3,6 +3,7 @@ package fuzz
 import (
 	"fmt"
 	"github.com/nodespec/nodespec/fixtures"
+	"github.com/nodespec/nodespec/impl/nodehttp"
 	"io"
 	"slices"
 	"time"
@@ -31,7 +32,8 @@ type Report struct {
 	KnownSignatures int            // signatures the fixtures gave (Known)
 	KnownFixtures   []string       // fixtures with a divergence for the target
 	// Attributed: signatures whose minimal input starts with a recorded
-	// divergence (knownPrefix) or has the shape of one (docRules),
+	// divergence (knownPrefix), has the shape of one (docRules), or on
+	// which the newest release agrees with ref (a release difference),
 	// counted in Known and listed for review.
 	Attributed []Attribution
 }
@@ -109,31 +111,13 @@ func Fuzz(r *Runner, g *Generator, known *Known, cfg Config) *Report {
 				rep.Known[id]++
 				continue
 			}
-			if id, prefix := knownPrefix(r, rep, known, f.Minimal); id != "" && !f.Flaky {
-				// The traces part at a recorded divergence; what the bytes
-				// after it do is its consequence, not a finding.
-				known.Signatures[o.Signature] = id
-				rep.Known[id]++
-				rep.Attributed = append(rep.Attributed, Attribution{Fixture: id, Signature: o.Signature, Minimal: f.Minimal,
-					Why: "its prefix `" + cell(clip(fixtures.Escape(prefix), 100)) + "` gives the fixture's signature"})
-				continue
-			}
-			if agrees, newest := r.NewestAgrees(f.Minimal); agrees && !f.Flaky {
-				// Another release's rule: the newest agrees with ref.
-				rep.MinimiseRuns++
-				id := "release difference (" + newest + " agrees with ref)"
-				known.Signatures[o.Signature] = id
-				rep.Known[id]++
-				rep.Attributed = append(rep.Attributed, Attribution{Fixture: id, Signature: o.Signature, Minimal: f.Minimal,
-					Why: newest + ", which the profile follows, agrees with ref on it: a rule of " + rep.Target + "'s own release"})
-				continue
-			}
-			if rule := docRuleFor(f.Minimal, known); rule != nil && !f.Flaky {
-				known.Signatures[o.Signature] = rule.Fixture
-				rep.Known[rule.Fixture]++
-				rep.Attributed = append(rep.Attributed, Attribution{Fixture: rule.Fixture, Signature: o.Signature, Minimal: f.Minimal,
-					Why: "it has " + rule.Shape})
-				continue
+			if !f.Flaky {
+				if id, why := attribute(r, rep, known, f.Minimal, cfg.Budget); id != "" {
+					known.Signatures[o.Signature] = id
+					rep.Known[id]++
+					rep.Attributed = append(rep.Attributed, Attribution{Fixture: id, Signature: o.Signature, Minimal: f.Minimal, Why: why})
+					continue
+				}
 			}
 			bySig[o.Signature] = f
 			rep.Findings = append(rep.Findings, f)
@@ -149,6 +133,28 @@ func Fuzz(r *Runner, g *Generator, known *Known, cfg Config) *Report {
 	return rep
 }
 
+// attribute says which recorded fact a new signature's minimal input
+// shows, and why, or "": the shape of a documented rule runtimes are
+// recorded as breaking (docRules), a prefix that gives a recorded
+// divergence (knownPrefix), or, for an older release under latest, the
+// newest release agreeing with ref (a rule of the older release's own).
+func attribute(r *Runner, rep *Report, known *Known, minimal []byte, budget int) (id, why string) {
+	if rule := docRuleFor(minimal, known); rule != nil {
+		return rule.Fixture, "it has " + rule.Shape
+	}
+	if id, prefix := knownPrefix(r, rep, known, minimal, budget); id != "" {
+		return id, "its prefix `" + cell(clip(fixtures.Escape(prefix), 100)) + "` gives the fixture's signature"
+	}
+	if r.newest != nil {
+		rep.MinimiseRuns++
+		if agrees, newest := r.NewestAgrees(minimal); agrees {
+			return "release difference (" + newest + " agrees with ref)",
+				newest + ", which the profile follows, agrees with ref on it: a rule of " + rep.Target + "'s own release"
+		}
+	}
+	return "", ""
+}
+
 // knownPrefix looks for a recorded divergence at the start of a minimal
 // input: a prefix ending at a line end (an LF) whose own disagreement has
 // the signature a fixture gave (Runner.Known), or whose bytes are a
@@ -156,10 +162,16 @@ func Fuzz(r *Runner, g *Generator, known *Known, cfg Config) *Report {
 // (it hands a CONNECT without Host over, ref answers 400), every byte after
 // it is read in another state on each side, so the inputs that vary only
 // after it give new signatures of the same recorded fact; a bug of its own
-// in those bytes would be hidden behind the divergence anyway. It returns
-// the fixture and the prefix, or "".
-func knownPrefix(r *Runner, rep *Report, known *Known, minimal []byte) (string, []byte) {
-	for i := 0; i < len(minimal)-1; i++ {
+// in those bytes would be hidden behind the divergence anyway. A prefix
+// that stops inside a message with no parse error
+// (nodehttp.EndsInsideMessage) is passed over: it disagrees for being cut
+// (a runtime that words the end of input otherwise than Node would match
+// any such prefix). At
+// most budget prefixes are run. It returns the fixture and the prefix,
+// or "".
+func knownPrefix(r *Runner, rep *Report, known *Known, minimal []byte, budget int) (string, []byte) {
+	runs := 0
+	for i := 0; i < len(minimal)-1 && runs < budget; i++ {
 		if minimal[i] != '\n' {
 			continue
 		}
@@ -167,6 +179,10 @@ func knownPrefix(r *Runner, rep *Report, known *Known, minimal []byte) (string, 
 		if id := known.Inputs[string(prefix)]; id != "" {
 			return id, prefix
 		}
+		if nodehttp.EndsInsideMessage(r.profile, prefix) {
+			continue
+		}
+		runs++
 		rep.MinimiseRuns++
 		if sig := r.Run(prefix).Signature; sig != "" && known.Signatures[sig] != "" {
 			return known.Signatures[sig], prefix

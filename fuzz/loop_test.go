@@ -1,6 +1,7 @@
 package fuzz
 
 import (
+	"github.com/nodespec/nodespec/impl/nodehttp"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -160,7 +161,7 @@ func TestKnownPrefix(t *testing.T) {
 	}
 	known := &Known{Signatures: map[string]string{sig: "recorded-fixture"}, Inputs: map[string]string{}}
 	rep := &Report{Known: map[string]int{}}
-	id, prefix := knownPrefix(r, rep, known, append(append([]byte(nil), recorded...), "GET /\nx"...))
+	id, prefix := knownPrefix(r, rep, known, append(append([]byte(nil), recorded...), "GET /\nx"...), 100)
 	if id != "recorded-fixture" || !strings.HasPrefix(string(recorded), string(prefix)) {
 		t.Errorf("recorded input then more bytes: got %q with prefix %q", id, prefix)
 	}
@@ -170,12 +171,12 @@ func TestKnownPrefix(t *testing.T) {
 	// A request both profiles serve alike, then the same bytes: no prefix
 	// gives the recorded signature.
 	other := []byte("GET / HTTP/1.1\r\nHost: a\r\n\r\nGET /\nx")
-	if id, _ := knownPrefix(r, rep, known, other); id != "" {
+	if id, _ := knownPrefix(r, rep, known, other, 100); id != "" {
 		t.Errorf("an input with no recorded prefix was taken for %q", id)
 	}
 	// A fixture's bytes as a prefix count without a run.
 	known.Inputs["GET / HTTP/1.1\r\nHost: a\r\n"] = "by-bytes"
-	if id, _ := knownPrefix(r, rep, known, other); id != "by-bytes" {
+	if id, _ := knownPrefix(r, rep, known, other, 100); id != "by-bytes" {
 		t.Errorf("a fixture's input as a prefix gave %q", id)
 	}
 }
@@ -195,5 +196,28 @@ func TestNewestAgrees(t *testing.T) {
 	r.CompareNewest(otherProfile{ref.New(), "v6"})
 	if agrees, _ := r.NewestAgrees(input); agrees {
 		t.Error("a newest release that answers as v6 was taken to agree with ref under latest")
+	}
+}
+
+// A prefix cut inside a message is never run as a candidate: it
+// disagrees only for being cut; one that ends between messages is.
+func TestKnownPrefixSkipsCutMessages(t *testing.T) {
+	r := NewRunner(otherProfile{ref.New(), "v6"}, "latest")
+	known := &Known{Signatures: map[string]string{}, Inputs: map[string]string{}}
+	rep := &Report{Known: map[string]int{}}
+	// Every line end but the last falls inside the one request.
+	knownPrefix(r, rep, known, []byte("GET / HTTP/1.1\r\nHost: a\r\nX: b\r\n\r\n"), 100)
+	if rep.MinimiseRuns != 0 {
+		t.Errorf("%d prefixes cut inside the head were run", rep.MinimiseRuns)
+	}
+	// Two requests: the prefix that ends after the first is run.
+	knownPrefix(r, rep, known, []byte("GET / HTTP/1.1\r\nHost: a\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n"), 100)
+	if rep.MinimiseRuns != 1 {
+		t.Errorf("%d prefix runs, want the one that ends between the requests", rep.MinimiseRuns)
+	}
+	if !nodehttp.EndsInsideMessage("latest", []byte("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nab")) ||
+		nodehttp.EndsInsideMessage("latest", []byte("GET / HTTP/1.1\r\nHost: a\r\n\r\n")) ||
+		nodehttp.EndsInsideMessage("latest", []byte("GET / HTTP/1.1\r\nX\x01")) {
+		t.Error("EndsInsideMessage: a cut body, a whole request, or a parse error is misread")
 	}
 }

@@ -94,7 +94,7 @@ func (rep *Report) Summary() []byte {
 		fmt.Fprintf(&b, "| %s | %d |\n", id, rep.Known[id])
 	}
 	if len(rep.Attributed) > 0 {
-		b.WriteString("\nOf these, signatures the fixture alone did not give, attributed to it because their minimal input starts with the recorded divergence or has its shape (once ref applies the documented rule, the bytes after it are read in another state on each side):\n\n")
+		b.WriteString("\nOf these, signatures the fixtures alone did not give, attributed because their minimal input starts with a recorded divergence or has its shape (once ref applies the documented rule, the bytes after it are read in another state on each side), or because the newest release, which ref follows, agrees with ref on it (a rule of the target's own release):\n\n")
 		b.WriteString("| fixture | signature | minimal input | why |\n| --- | --- | --- | --- |\n")
 		for _, k := range rep.Attributed {
 			fmt.Fprintf(&b, "| %s | %s | `%s` | %s |\n", k.Fixture, cell(k.Signature), cell(clip(fixtures.Escape(k.Minimal), 120)), k.Why)
