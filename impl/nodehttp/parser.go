@@ -1059,7 +1059,9 @@ func (p *parser) value1(c byte) int {
 		// before the line's end is looked at (observed: "chunked," then a
 		// bare LF, or the end of input; found by nodespec-fuzz, te-chunked-comma-*).
 		return p.fail("HPE_INVALID_TRANSFER_ENCODING", "Invalid `Transfer-Encoding` header value")
-	case p.valueOf == "transfer-encoding" && p.strict() && p.teChunkedSeen && len(p.value) == 0:
+	case p.valueOf == "transfer-encoding" && p.strict() && (p.teChunkedSeen || p.trailers) && len(p.value) == 0:
+		// (In the trailers chunked came already: refused at the value's
+		// first byte too, whatever it is: trailer-transfer-encoding-*.)
 		// Node 20+ refuse a Transfer-Encoding line after one that ended
 		// in chunked at its value's first byte, before the line's end is
 		// looked at (observed, te-after-chunked-bad-line-end; found by
@@ -1151,6 +1153,9 @@ func (p *parser) framingValueStart() int {
 			// nodespec-fuzz on node14).
 			p.valueOf = "content-length"
 		}
+		if p.strict() && framingName(string(p.name)) == "transfer-encoding" {
+			p.valueOf = "transfer-encoding" // refused at its first byte (value1)
+		}
 		return 1
 	}
 	p.valueOf = framingName(string(p.name))
@@ -1241,9 +1246,13 @@ func (p *parser) endLine() int {
 			// the next line's first byte (trailer-content-length-empty-eof).
 			p.emptyFraming = &ParseError{Code: "HPE_INVALID_CONTENT_LENGTH", Reason: "Empty Content-Length"}
 			return 1
-		case fn == "transfer-encoding" && p.strict():
-			// Node 20+: chunked came already (trailer-transfer-encoding).
-			return p.fail("HPE_INVALID_TRANSFER_ENCODING", "Invalid `Transfer-Encoding` header value")
+		case fn == "transfer-encoding" && p.strict() && strings.Trim(value, " \t") == "":
+			// Node 22+: an empty one is refused as in the head, at the next
+			// line's first byte (trailer-transfer-encoding-empty; Node 20
+			// takes it, a release block). One with a value was refused at
+			// its first byte (value1).
+			p.emptyFraming = &ParseError{Code: "HPE_INVALID_TRANSFER_ENCODING", Reason: "Empty Transfer-Encoding"}
+			return 1
 		case fn == "content-length" && value != "" && p.era != EraLatest && p.valueOf == "content-length":
 			// counted, so a second one is refused at its first byte (clValue)
 			p.clSeen, p.length = true, p.clDigits
@@ -1376,10 +1385,6 @@ func (p *parser) transferEncoding(v string) int {
 		codings[i] = strings.TrimRight(strings.TrimLeft(codings[i], " \t"), " ")
 	}
 	last := codings[len(codings)-1] == "chunked"
-	// On 6 and 14 a Transfer-Encoding line that names no chunked leaves
-	// the framing an earlier line set ("chunked" then "gzip" is chunked:
-	// observed, te-chunked-then-other-line; found by nodespec-fuzz).
-	mentions := slices.Contains(codings, "chunked")
 	if p.era == EraV6 {
 		// Node 6 decodes chunks when a line's value is exactly chunked
 		// (then spaces), on a line no fold continues (a fold onto an
@@ -1391,7 +1396,14 @@ func (p *parser) transferEncoding(v string) int {
 		}
 		return 1
 	}
-	if p.era == EraV14 && !mentions {
+	if p.era == EraV14 {
+		// Node 14: once a line's last coding is chunked the message is
+		// chunked, whatever later lines say ("chunked" then "gzip" or
+		// "chunked,": te-chunked-then-other-line, te-chunked-then-comma;
+		// found by nodespec-fuzz).
+		if last {
+			p.chunked = true
+		}
 		return 1
 	}
 	if p.strict() {
