@@ -207,6 +207,15 @@ func (c *connection) socketClosed() {
 		// So does one whose response still waited its turn behind an
 		// earlier one that closed the connection (pipelined after an
 		// HTTP/0.9 request: observed on 6 and 14).
+		if c.handedOver {
+			// The connection went to a 'connect' or 'upgrade' listener, or
+			// was destroyed for want of one: the server stopped listening
+			// to the socket first, so its loss aborts no request (observed
+			// on 6 and 14: a request pipelined before a CONNECT ends and
+			// is not aborted, pipeline-then-connect-no-listener; found by
+			// nodespec-fuzz).
+			continue
+		}
 		x.req.socketClosed(x.res.finished && !x.res.endedDead && x.res.pending == nil)
 	}
 }
