@@ -893,7 +893,7 @@ func (p *parser) lineStart(c byte) int {
 			// (a space can on 6 and 14, and gets its own error on 20+)
 			// (observed, hd-first-line-tab; found by nodespec-fuzz).
 			return p.fail("HPE_INVALID_HEADER_TOKEN", "Invalid header token")
-		case p.trailers && len(p.rawTrailers) == 0 && p.era != EraLatest:
+		case p.trailers && len(p.rawTrailers) == 0 && p.era != EraLatest && c == ' ':
 			// Node 6 and 14: a blank that starts the first trailer line
 			// starts its name (" X: y" is a trailer " X"), as on the
 			// head's first line; a line of no name then fails at its end
@@ -903,8 +903,9 @@ func (p *parser) lineStart(c byte) int {
 			return 1
 		case p.trailers && len(p.rawTrailers) == 0:
 			// A blank first trailer line has nothing to continue: Node 20+
-			// say invalid token, lenient or not (observed,
-			// trailer-fold-first; found by FuzzParser, where ref crashed).
+			// say invalid token, lenient or not, and so do 6 and 14 for a
+			// tab (observed, trailer-fold-first, trailer-first-leading-tab;
+			// found by FuzzParser, where ref crashed, and nodespec-fuzz).
 			return p.fail("HPE_INVALID_HEADER_TOKEN", "Invalid header token")
 		case p.strict() && first && !p.trailers:
 			return p.fail("HPE_UNEXPECTED_SPACE", "Unexpected space after start line")
@@ -939,6 +940,12 @@ func (p *parser) lineStart(c byte) int {
 		}
 		p.reopenLast()
 		p.physStart = len(p.value)
+		if p.trailers && p.foldOntoEmpty && p.era != EraLatest && p.lastName == "content-length" {
+			// A fold onto an empty trailer Content-Length is its value,
+			// checked byte by byte (observed on 6 and 14,
+			// trailer-content-length-fold-empty; found by nodespec-fuzz).
+			p.valueOf, p.clDigits, p.clState = "content-length", 0, 0
+		}
 		if p.era == EraV6 && p.foldOntoEmpty {
 			// Node 6 reads a fold onto an empty value as the value's
 			// start: its blanks are skipped and its first other byte is
@@ -1652,6 +1659,13 @@ func (p *parser) chunkLine() {
 
 func (p *parser) complete(rawTrailers []string) {
 	closeAfter := p.closeAfter
+	if len(rawTrailers) > 0 {
+		// The trailers go to JavaScript in a callback of their own: what
+		// was queued runs (a request ahead ends), and again when the next
+		// head is complete (trailersFlush) (observed on Node 6-26,
+		// trailers-then-*, pipeline-then-trailers-then-error).
+		p.h.onFlush()
+	}
 	p.trailersFlush = len(rawTrailers) > 0
 	if p.era == EraLatest && p.major == 0 && string(p.method) == "PRI" {
 		p.priEnded = true

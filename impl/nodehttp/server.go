@@ -345,7 +345,9 @@ func (c *connection) onHead(h *Head) error {
 		// what followed the request; without one the connection is closed.
 		c.handOver = "connect"
 		return errHandOverNow
-	case isUpgrade(h):
+	case isUpgrade(h) && !(s.profile.Era == EraV6 && emptyUpgrade(h)):
+		// (Node 6 takes an empty Upgrade for none: upgrade-v6-empty-value;
+		// found by nodespec-fuzz on node6.)
 		// http/Server/event.upgrade. v6: without a listener the connection
 		// is closed; v14 and later serve an ordinary request (the docs made
 		// the listener optional) but drop what followed it in the same chunk.
@@ -447,6 +449,16 @@ func isUpgrade(h *Head) bool {
 	return false
 }
 
+// emptyUpgrade: every Upgrade line of the head is empty.
+func emptyUpgrade(h *Head) bool {
+	for i := 0; i+1 < len(h.Raw); i += 2 {
+		if strings.EqualFold(h.Raw[i], "upgrade") && strings.Trim(h.Raw[i+1], " \t") != "" {
+			return false
+		}
+	}
+	return true
+}
+
 // onHandOver gives the socket to the 'connect' or 'upgrade' listener with
 // the bytes that followed the request (head); without a listener the
 // connection is closed.
@@ -470,14 +482,14 @@ func (c *connection) onHandOver(rest []byte) {
 func (c *connection) onBody(b []byte) {
 	if c.current != nil { // nil: the body of a refused request
 		c.current.req.push(b)
-		// Node hands body bytes to JavaScript in a callback of their own,
-		// and what it queued (the 'end' of a request ahead, a resume)
-		// runs when that callback returns, before the parser reads on: a
-		// parse error later in the chunk reaches 'clientError' after
-		// them (observed on Node 6-26, body-then-error-*; found by
-		// nodespec-fuzz).
-		c.srv.Loop.Drain()
 	}
+	// Node hands body bytes to JavaScript in a callback of their own (even
+	// a refused request's), and what it queued (the 'end' of a request
+	// ahead, a resume) runs when that callback returns, before the parser
+	// reads on: a parse error later in the chunk reaches 'clientError'
+	// after them (observed on Node 6-26, body-then-error-*,
+	// host-missing-body-then-error; found by nodespec-fuzz).
+	c.srv.Loop.Drain()
 }
 
 // hasNext reports whether a pipelined request is queued behind x.
