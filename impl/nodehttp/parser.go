@@ -642,6 +642,11 @@ func (p *parser) url1(c byte) int {
 	}
 	switch {
 	case c == '\t':
+		if p.era == EraLatest && p.urlPart == urlDelim && len(p.url) > 0 && p.url[len(p.url)-1] == '/' {
+			// where the second slash of "://" is due (observed on Node
+			// 20-26, url-schema-slash-tab; found by nodespec-fuzz)
+			return p.fail("HPE_INVALID_URL", "Unexpected char in url schema")
+		}
 		if p.era == EraLatest {
 			return p.fail("HPE_INVALID_URL", "Invalid characters in url")
 		}
@@ -1185,7 +1190,7 @@ func (p *parser) framingValueStart() int {
 // The value is parsed again whole at the end of the line (contentLength).
 func (p *parser) clValue(c byte) int {
 	switch {
-	case p.clSeen && p.trailers && p.clState == 0 && p.length != 0 && (p.era != EraV6 || c >= '0' && c <= '9'):
+	case p.clSeen && p.trailers && p.clState == 0 && (p.era != EraV6 || c >= '0' && c <= '9'):
 		// A second Content-Length in the trailers (6/14) is refused at
 		// its first byte, as every release refuses one in the head.
 		return p.fail("HPE_UNEXPECTED_CONTENT_LENGTH", "Duplicate Content-Length")
@@ -1464,6 +1469,9 @@ func (p *parser) endHead() {
 		h.Raw = []string{}
 	}
 	p.closeAfter = !keepAlive(h)
+	if p.era == EraLatest && p.major == 0 && string(p.method) == "PRI" {
+		p.priEnded = true // from its head on, body or not (rl-pri-no-version-body)
+	}
 	if p.trailersFlush {
 		// The trailers of the message before reach JavaScript only now,
 		// in a callback of their own, and what was queued runs first: that

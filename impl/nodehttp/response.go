@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"math"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -74,6 +75,12 @@ type ServerResponse struct {
 
 // afterFinish runs fn once 'finish' was emitted (on the next tick if it
 // already was).
+// chunkedWord: a TE header that takes chunks, on Node 14 and later:
+// chunked between non-word characters or the ends; Node 6 takes any TE
+// that has "chunk" in it (observed, te-request-*; found by nodespec-fuzz
+// on node6).
+var chunkedWord = regexp.MustCompile(`(?i)(^|\W)chunked($|\W)`)
+
 func (r *ServerResponse) afterFinish(fn func()) {
 	if r.finishEmitted {
 		r.exchange.sock.Loop.NextTick(fn)
@@ -223,8 +230,9 @@ func (r *ServerResponse) buildHead(bodyLen int) []byte {
 		sb.WriteString("Connection: close\r\n")
 	}
 	// HTTP/1.0 clients get chunks only when they say they take them.
-	reqTE, _ := headerValue(req.Raw, "te")
-	teOK := req.persistentByDefault() || strings.Contains(strings.ToLower(reqTE), "chunked")
+	reqTE, _ := joinedValue(req.Raw, "te")
+	teOK := req.persistentByDefault() || srv.profile.Era == EraV6 && strings.Contains(strings.ToLower(reqTE), "chunk") ||
+		srv.profile.Era != EraV6 && chunkedWord.MatchString(reqTE)
 	switch {
 	case r.noBody:
 	case hasCL:

@@ -207,7 +207,7 @@ func (c *connection) socketClosed() {
 		// So does one whose response still waited its turn behind an
 		// earlier one that closed the connection (pipelined after an
 		// HTTP/0.9 request: observed on 6 and 14).
-		if c.handedOver {
+		if c.handedOver && c.handOver != "" {
 			// The connection went to a 'connect' or 'upgrade' listener, or
 			// was destroyed for want of one: the server stopped listening
 			// to the socket first, so its loss aborts no request (observed
@@ -300,14 +300,14 @@ func (c *connection) onHead(h *Head) error {
 			x.res = newResponse(x)
 			x.res.headersSent, x.res.finished, x.res.pending = true, true, answer
 			c.queue = append(c.queue, x)
-			if isUpgrade(h) {
+			if isUpgrade(h, s.profile.Era) && !emptyUpgrade(h) {
 				return errRefusedUpgrade
 			}
 			return errRefused
 		}
 		c.sock.Write(answer, nil)
 		c.sock.End()
-		if isUpgrade(h) {
+		if isUpgrade(h, s.profile.Era) && !emptyUpgrade(h) {
 			return errRefusedUpgrade
 		}
 		return errRefused
@@ -345,9 +345,9 @@ func (c *connection) onHead(h *Head) error {
 		// what followed the request; without one the connection is closed.
 		c.handOver = "connect"
 		return errHandOverNow
-	case isUpgrade(h) && !(s.profile.Era == EraV6 && emptyUpgrade(h)):
-		// (Node 6 takes an empty Upgrade for none: upgrade-v6-empty-value;
-		// found by nodespec-fuzz on node6.)
+	case isUpgrade(h, s.profile.Era) && !emptyUpgrade(h):
+		// (Every line takes an empty Upgrade for none: upgrade-empty-value,
+		// upgrade-v6-empty-value; found by nodespec-fuzz.)
 		// http/Server/event.upgrade. v6: without a listener the connection
 		// is closed; v14 and later serve an ordinary request (the docs made
 		// the listener optional) but drop what followed it in the same chunk.
@@ -433,12 +433,15 @@ func joinedValue(raw []string, name string) (string, bool) {
 }
 
 // isUpgrade: an Upgrade header and an upgrade token in Connection.
-func isUpgrade(h *Head) bool {
+func isUpgrade(h *Head, era Era) bool {
 	if _, ok := headerValue(h.Raw, "upgrade"); !ok {
 		return false
 	}
 	for i := 0; i+1 < len(h.Raw); i += 2 {
 		if strings.EqualFold(h.Raw[i], "connection") {
+			if era == EraV6 && strings.HasPrefix(strings.TrimLeft(h.Raw[i+1], " \t"), ",") {
+				continue // Node 6 reads no token after a leading comma (conn-close-leading-comma, upgrade-v6-leading-comma)
+			}
 			for _, tok := range strings.Split(h.Raw[i+1], ",") {
 				if strings.EqualFold(strings.TrimSpace(tok), "upgrade") {
 					return true
