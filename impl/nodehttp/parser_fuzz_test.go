@@ -3,6 +3,7 @@ package nodehttp
 import (
 	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -50,6 +51,18 @@ func verdict(err *ParseError) string {
 	return err.Code + ": " + err.Error()
 }
 
+// hasPRIRequest: either run parsed an HTTP/0.9-form PRI request's head.
+func hasPRIRequest(runs ...[]string) bool {
+	for _, events := range runs {
+		for _, e := range events {
+			if strings.HasPrefix(e, "head PRI ") && strings.Contains(e, " 0.9 ") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // hasControlByte: the input has a byte Node 6 may refuse in a header value.
 func hasControlByte(b []byte) bool {
 	for _, c := range b {
@@ -91,6 +104,13 @@ func FuzzParser(f *testing.F) {
 		case <-done:
 		case <-time.After(5 * time.Second):
 			panic(fmt.Sprintf("%s: the parser hangs on %q", profile, input))
+		}
+		if profile == "latest" && hasPRIRequest(whole, bytewise) {
+			// Node 20+ destroy the connection of an HTTP/0.9-form PRI
+			// request once the read that holds it is parsed (parser.priEnded):
+			// what follows in the same read is still parsed, a later read
+			// is not (testdata/fuzz/FuzzParser/3af0e04b91b00e3c).
+			return
 		}
 		if profile == "v6" && hasControlByte(input) {
 			// Node 6 looks at a control byte in a header value or not
