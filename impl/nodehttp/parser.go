@@ -189,7 +189,7 @@ type parser struct {
 	priEnded                     bool // latest: an HTTP/0.9-form PRI request completed in this chunk
 	upgradeCut                   bool // the input ended in the body of an upgrade request (Finish)
 	fields                       int  // header fields begun since the last flush (fieldStart)
-	trailersFlush                bool // the message before had trailers (see endHead)
+	flushed                      bool // fields went to JavaScript before a head was complete, on this connection (endHead)
 	// v6 Transfer-Encoding lines: chunkedLine says the line just read set
 	// chunked, chunkedBefore what was set before it (a fold undoes it);
 	// foldOntoEmpty says the line being read is a fold onto an empty value.
@@ -589,7 +589,7 @@ func (p *parser) bodyRun(b []byte, done func()) int {
 }
 
 func (p *parser) reset() {
-	*p = parser{era: p.era, methods: p.methods, prefixes: p.prefixes, maxHead: p.maxHead, h: p.h, headBytes: p.headBytes, lenient: p.lenient, clCarry: p.clCarry, trailersFlush: p.trailersFlush}
+	*p = parser{era: p.era, methods: p.methods, prefixes: p.prefixes, maxHead: p.maxHead, h: p.h, headBytes: p.headBytes, lenient: p.lenient, clCarry: p.clCarry, flushed: p.flushed}
 }
 
 // method1 takes a byte of the method: it must keep the method a prefix of a
@@ -983,6 +983,7 @@ func (p *parser) lineStart(c byte) int {
 func (p *parser) fieldStart() {
 	if p.fields++; p.fields == 32 {
 		p.fields = 1
+		p.flushed = true
 		p.h.onFlush()
 	}
 }
@@ -1472,14 +1473,15 @@ func (p *parser) endHead() {
 	if p.era == EraLatest && p.major == 0 && string(p.method) == "PRI" {
 		p.priEnded = true // from its head on, body or not (rl-pri-no-version-body)
 	}
-	if p.trailersFlush {
-		// The trailers of the message before reach JavaScript only now,
-		// in a callback of their own, and what was queued runs first: that
-		// message's 'end', and the answer given there, come before this
-		// request (observed on Node 6-26: trailers then a request,
-		// trailers-then-request-*; trailers then bytes that are no request
-		// give no such turn, pipeline-trailers-then-error).
-		p.trailersFlush = false
+	if p.flushed {
+		// Once Node has handed header fields to JavaScript apart from a
+		// complete head (trailers, or 31 fields: fieldStart), every later
+		// head of the connection goes that way too, in a callback of its
+		// own, and what was queued runs first: the 'end' of a request
+		// ahead, and the answer given there, come before this request
+		// (observed on Node 6-26: trailers then one or two requests,
+		// trailers-then-request-*; bytes that are no request give no
+		// such turn, pipeline-trailers-then-error).
 		p.h.onFlush()
 	}
 	switch err := p.h.onHead(h); err {
@@ -1669,12 +1671,12 @@ func (p *parser) complete(rawTrailers []string) {
 	closeAfter := p.closeAfter
 	if len(rawTrailers) > 0 {
 		// The trailers go to JavaScript in a callback of their own: what
-		// was queued runs (a request ahead ends), and again when the next
-		// head is complete (trailersFlush) (observed on Node 6-26,
-		// trailers-then-*, pipeline-then-trailers-then-error).
+		// was queued runs (a request ahead ends), and so it does at every
+		// later head (flushed) (observed on Node 6-26, trailers-then-*,
+		// pipeline-then-trailers-then-error).
 		p.h.onFlush()
+		p.flushed = true
 	}
-	p.trailersFlush = len(rawTrailers) > 0
 	if p.era == EraLatest && p.major == 0 && string(p.method) == "PRI" {
 		p.priEnded = true
 	}
