@@ -353,9 +353,12 @@ func (c *connection) onHead(h *Head) error {
 		// the listener optional) but drop what followed it in the same chunk.
 		if s.ListenerCount("upgrade") > 0 || s.profile.Era == EraV6 {
 			c.handOver = "upgrade"
-			if s.profile.Era == EraV14 {
+			if s.profile.Era == EraV14 || s.ListenerCount("upgrade") == 0 {
 				// Node 14 (and 20-24) hand the body over as part of head;
-				// Node 6 and 26 read the body first.
+				// Node 6 and 26 read the body first. Without a listener
+				// Node 6 gives the connection up at the head, in the read
+				// that holds it (upgrade-v6-after-request-cut; found by
+				// nodespec-fuzz on node6).
 				return errHandOverNow
 			}
 			return errHandOverAfterBody
