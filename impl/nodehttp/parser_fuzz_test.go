@@ -105,6 +105,12 @@ func FuzzParser(f *testing.F) {
 		case <-time.After(5 * time.Second):
 			panic(fmt.Sprintf("%s: the parser hangs on %q", profile, input))
 		}
+		if werr != nil && werr.Code == "HPE_HEADER_OVERFLOW" || berr != nil && berr.Code == "HPE_HEADER_OVERFLOW" {
+			// Node 14+ count a token's bytes when it or the read ends
+			// (parser.overflowWaits): the overflow against a bad byte
+			// later in the token depends on the reads, as on Node.
+			return
+		}
 		if profile == "latest" && hasPRIRequest(whole, bytewise) {
 			// Node 20+ destroy the connection of an HTTP/0.9-form PRI
 			// request once the read that holds it is parsed (parser.priEnded):
