@@ -47,16 +47,14 @@ type Head struct {
 	URL          string
 	Major, Minor int
 	Raw          []string // rawHeaders: name, value, name, value ... as received
-	// FoldClose: Node 14 read a close token on one physical line of a
-	// folded Connection value ("close\r\n x", "x\r\n close"), which
-	// closes although the joined value lists no such token (observed,
-	// conn-close-fold-*; found by nodespec-fuzz on node14).
-	FoldClose bool
 	// ConnClose, ConnKeepAlive: a Connection line listed close or
 	// keep-alive, read by the parser from each value as its bytes came:
 	// Node 6 and 14 keep no token followed by a tab (hasToken), a tab the
-	// stored (trimmed) value no longer shows. ConnRead says they were.
-	ConnRead, ConnClose, ConnKeepAlive bool
+	// stored (trimmed) value no longer shows. Node 14 also reads close on
+	// one physical line of a folded value ("close\r\n x", "x\r\n close"),
+	// although the joined value lists no such token (observed,
+	// conn-close-fold-*; found by nodespec-fuzz on node14).
+	ConnClose, ConnKeepAlive bool
 }
 
 // parserHandler receives what the parser finds, in wire order.
@@ -200,7 +198,7 @@ type parser struct {
 	// is where the physical line being read starts in p.value.
 	lastName, lastValue string
 	physStart           int
-	foldClose           bool     // Head.FoldClose
+	foldClose           bool     // Node 14: close on one physical line of a folded Connection value (Head.ConnClose)
 	connLines           []string // the head's Connection values, untrimmed, lower case (Head.ConnClose)
 	clCarry             uint64   // v14: a trailer Content-Length's number, which the next one continues
 	// v6Looked: the position in the value's line, how much of chunked a
@@ -1277,7 +1275,7 @@ func (p *parser) endLine() int {
 	if framingName(name) == "connection" && !p.trailers {
 		p.connLines = append(p.connLines, strings.ToLower(latin1(string(p.value))))
 		if p.era == EraV14 && hasToken(strings.ToLower(latin1(string(p.value[min(p.physStart, len(p.value)):]))), "close", true) {
-			p.foldClose = true // see Head.FoldClose
+			p.foldClose = true // see Head.ConnClose
 		}
 	}
 	p.lastName, p.lastValue, p.physStart = framingName(name), string(p.value), 0
@@ -1485,8 +1483,7 @@ func (p *parser) endHead() {
 		p.fail("HPE_UNEXPECTED_CONTENT_LENGTH", "Content-Length can't be present with Transfer-Encoding")
 		return
 	}
-	h := &Head{Method: string(p.method), URL: latin1(string(p.url)), Major: p.major, Minor: p.minor, Raw: p.raw, FoldClose: p.foldClose,
-		ConnRead: true}
+	h := &Head{Method: string(p.method), URL: latin1(string(p.url)), Major: p.major, Minor: p.minor, Raw: p.raw, ConnClose: p.foldClose}
 	for _, v := range p.connLines {
 		if p.era == EraV6 && strings.HasPrefix(strings.TrimLeft(v, " \t"), ",") {
 			// Node 6 reads no token in a value that starts with a comma

@@ -300,14 +300,14 @@ func (c *connection) onHead(h *Head) error {
 			x.res = newResponse(x)
 			x.res.headersSent, x.res.finished, x.res.pending = true, true, answer
 			c.queue = append(c.queue, x)
-			if isUpgrade(h, s.profile.Era) && !emptyUpgrade(h) {
+			if isUpgrade(h, s.profile.Era) {
 				return errRefusedUpgrade
 			}
 			return errRefused
 		}
 		c.sock.Write(answer, nil)
 		c.sock.End()
-		if isUpgrade(h, s.profile.Era) && !emptyUpgrade(h) {
+		if isUpgrade(h, s.profile.Era) {
 			return errRefusedUpgrade
 		}
 		return errRefused
@@ -345,9 +345,7 @@ func (c *connection) onHead(h *Head) error {
 		// what followed the request; without one the connection is closed.
 		c.handOver = "connect"
 		return errHandOverNow
-	case isUpgrade(h, s.profile.Era) && !emptyUpgrade(h):
-		// (Every line takes an empty Upgrade for none: upgrade-empty-value,
-		// upgrade-v6-empty-value; found by nodespec-fuzz.)
+	case isUpgrade(h, s.profile.Era):
 		// http/Server/event.upgrade. v6: without a listener the connection
 		// is closed; v14 and later serve an ordinary request (the docs made
 		// the listener optional) but drop what followed it in the same chunk.
@@ -435,9 +433,11 @@ func joinedValue(raw []string, name string) (string, bool) {
 	return strings.Join(vals, ", "), len(vals) > 0
 }
 
-// isUpgrade: an Upgrade header and an upgrade token in Connection.
+// isUpgrade: an Upgrade header with a value and an upgrade token in
+// Connection. Every line takes an empty Upgrade for none
+// (upgrade-empty-value, upgrade-v6-empty-value; found by nodespec-fuzz).
 func isUpgrade(h *Head, era Era) bool {
-	if _, ok := headerValue(h.Raw, "upgrade"); !ok {
+	if emptyUpgrade(h) {
 		return false
 	}
 	for i := 0; i+1 < len(h.Raw); i += 2 {
@@ -455,7 +455,7 @@ func isUpgrade(h *Head, era Era) bool {
 	return false
 }
 
-// emptyUpgrade: every Upgrade line of the head is empty.
+// emptyUpgrade: the head has no Upgrade line, or every one is empty.
 func emptyUpgrade(h *Head) bool {
 	for i := 0; i+1 < len(h.Raw); i += 2 {
 		if strings.EqualFold(h.Raw[i], "upgrade") && strings.Trim(h.Raw[i+1], " \t") != "" {
@@ -576,19 +576,11 @@ func keepAlive(h *Head) bool {
 	// Every Connection line counts: a close in any of them closes, as a
 	// keep-alive in any keeps a 1.0 request open ("close" then "e" is
 	// close: conn-close-then-other-line; found by nodespec-fuzz).
-	closeSeen, keepSeen := h.ConnClose, h.ConnKeepAlive
-	for i := 0; i+1 < len(h.Raw) && !h.ConnRead; i += 2 {
-		if framingName(h.Raw[i]) == "connection" {
-			conn := strings.ToLower(h.Raw[i+1])
-			closeSeen = closeSeen || hasToken(conn, "close", false)
-			keepSeen = keepSeen || hasToken(conn, "keep-alive", false)
-		}
-	}
-	closeSeen = closeSeen || h.FoldClose
+	// The parser read the tokens (Head.ConnClose).
 	if h.persistentByDefault() {
-		return !closeSeen
+		return !h.ConnClose
 	}
-	return keepSeen
+	return h.ConnKeepAlive
 }
 
 // hasToken reports whether a comma-separated header value (lower case)
