@@ -5,6 +5,8 @@ package rawwire
 import (
 	"fmt"
 	"syscall"
+
+	"github.com/nodespec/nodespec/rawwire/ports"
 )
 
 // ClosedPort is a TCP port on 127.0.0.1 that refuses connections: a socket
@@ -23,9 +25,22 @@ func ReserveClosedPort() (*ClosedPort, error) {
 	if err != nil {
 		return nil, fmt.Errorf("rawwire: closed port: socket: %w", err)
 	}
-	if err := syscall.Bind(fd, &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+	// A named port, not the kernel's port 0 (package ports says why);
+	// after a few taken ones, port 0 after all.
+	var err2 error
+	for i := 0; ; i++ {
+		port := ports.Next()
+		if i == 8 {
+			port = 0
+		}
+		err2 = syscall.Bind(fd, &syscall.SockaddrInet4{Port: port, Addr: [4]byte{127, 0, 0, 1}})
+		if err2 == nil || port == 0 || !ports.InUse(err2) {
+			break
+		}
+	}
+	if err2 != nil {
 		syscall.Close(fd)
-		return nil, fmt.Errorf("rawwire: closed port: bind: %w", err)
+		return nil, fmt.Errorf("rawwire: closed port: bind: %w", err2)
 	}
 	sa, err := syscall.Getsockname(fd)
 	if err != nil {

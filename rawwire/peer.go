@@ -6,6 +6,8 @@ import (
 	"net"
 	"sync"
 	"time"
+
+	"github.com/nodespec/nodespec/rawwire/ports"
 )
 
 // Peer is a scripted raw server for client-side cases: the implementation
@@ -27,7 +29,13 @@ func Listen(network, addr string) (*Peer, error) {
 	default:
 		return nil, fmt.Errorf("rawwire: unsupported network %q", network)
 	}
-	ln, err := net.Listen(network, addr)
+	var ln net.Listener
+	var err error
+	if host, port, serr := net.SplitHostPort(addr); serr == nil && port == "0" && network != "unix" {
+		ln, err = ports.Listen(host) // see package ports for why not the kernel's port 0
+	} else {
+		ln, err = net.Listen(network, addr)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -6,9 +6,11 @@ package nodenet
 
 import (
 	"net"
+	"strings"
 
 	"github.com/nodespec/nodespec/impl/js"
 	"github.com/nodespec/nodespec/impl/loop"
+	"github.com/nodespec/nodespec/rawwire/ports"
 )
 
 // Server is net.Server: it emits 'connection' (sock), 'close', 'listening'.
@@ -32,9 +34,10 @@ type Server struct {
 func NewServer(l *loop.Loop) *Server { return &Server{Loop: l, conns: map[*Socket]bool{}} }
 
 // Listen binds addr (e.g. "127.0.0.1:0") now and emits 'listening' on the
-// next I/O turn. Accepted connections arrive as 'connection' events.
+// next I/O turn. Accepted connections arrive as 'connection' events. Port 0
+// on TCP is a free port from package ports, as the system would choose one.
 func (s *Server) Listen(network, addr string) error {
-	ln, err := net.Listen(network, addr)
+	ln, err := listenTCPOr(network, addr)
 	if err != nil {
 		return err
 	}
@@ -158,3 +161,12 @@ func (s *Server) drained() {
 
 // Closing reports whether Close was called.
 func (s *Server) Closing() bool { return s.closing }
+
+// listenTCPOr listens on addr; a TCP port 0 takes a free port from package
+// ports rather than the kernel's search (see there for why).
+func listenTCPOr(network, addr string) (net.Listener, error) {
+	if host, port, err := net.SplitHostPort(addr); err == nil && port == "0" && strings.HasPrefix(network, "tcp") {
+		return ports.Listen(host)
+	}
+	return net.Listen(network, addr)
+}

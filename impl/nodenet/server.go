@@ -77,7 +77,7 @@ func (s *NetServer) admitConn(sock *Socket) bool {
 // address in use is the 'error' event (net/Server/event.error).
 func (s *NetServer) ListenTCP(host string, port int) {
 	s.started = true
-	ln, err := net.Listen("tcp", net.JoinHostPort(host, strconv.Itoa(port)))
+	ln, err := listenTCPOr("tcp", net.JoinHostPort(host, strconv.Itoa(port)))
 	if err != nil {
 		s.started = false
 		e := listenError(err, host, port)

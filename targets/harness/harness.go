@@ -24,6 +24,7 @@ import (
 
 	"github.com/nodespec/nodespec/fixtures"
 	"github.com/nodespec/nodespec/oracle/trace"
+	"github.com/nodespec/nodespec/rawwire/ports"
 	"github.com/nodespec/nodespec/targets"
 )
 
@@ -154,6 +155,9 @@ func (t *Target) Restarts() int {
 	return t.restart
 }
 
+// maxPortTries bounds the named ports a start tries before port 0.
+const maxPortTries = 8
+
 // Start sends the case's program to the harness and waits for "started". If
 // the previous process hung, died or misbehaved, a fresh one is started
 // first. A session left open by the caller is finished (its trace dropped).
@@ -194,14 +198,29 @@ func (t *Target) Start(c *fixtures.Case, profile string, env targets.Env) (targe
 		Op      string          `json:"op"`
 		ID      string          `json:"id"`
 		Program json.RawMessage `json:"program"`
+		Port    int             `json:"port,omitempty"` // where the program's server listens
 		Peer    *peer           `json:"peer,omitempty"` // client-side: the scripted server
 	}{Op: "start", ID: c.ID, Program: prog}
 	if env.PeerPort != 0 || env.PeerPath != "" {
 		msg.Peer = &peer{Port: env.PeerPort, Path: env.PeerPath}
 	}
-	a, err := t.request("start", msg, "started")
-	if err != nil {
-		return nil, err
+	// The server listens on a port named here (package ports says why not
+	// port 0); one taken by another socket starts the case again on the
+	// next, and after a few on the system's choice. A start that failed
+	// left nothing behind but what the program's calls changed, which the
+	// harness restores before every case.
+	var a *answer
+	for try := 0; ; try++ {
+		msg.Port = ports.Next()
+		if try == maxPortTries {
+			msg.Port = 0
+		}
+		if a, err = t.request("start", msg, "started"); err != nil {
+			return nil, err
+		}
+		if !a.InUse || msg.Port == 0 {
+			break
+		}
 	}
 	if a.Error != nil {
 		msg := *a.Error
@@ -283,6 +302,7 @@ type answer struct {
 	Port           *int          `json:"port"`
 	Path           *string       `json:"path"` // a server listening on a Unix socket
 	Error          *string       `json:"error"`
+	InUse          bool          `json:"inUse"` // the start's named port was taken
 	Events         []trace.Entry `json:"events"`
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -38,7 +39,8 @@ func TestMain(m *testing.M) {
 
 // fakeHarness modes:
 //
-//	ok              answers hello, start (port 0; error for case "setup-error"), finish (a fixed trace)
+//	ok              answers hello, start (port 0; error for case "setup-error";
+//	                port taken for cases "port-taken" and "port-never"), finish (a fixed trace)
 //	crash-on-start  exits 3 on start
 //	crash-once      crash-on-start, but only while the state file is absent
 //	hang-on-finish  never answers finish (after spawning a grandchild that sleeps)
@@ -78,11 +80,13 @@ func fakeHarness(mode string) int {
 	in := bufio.NewScanner(os.Stdin)
 	in.Buffer(nil, 1<<20)
 	caseID := ""
+	taken := map[string]int{} // per case: starts answered so far
 	for in.Scan() {
 		var msg struct {
 			Op      string         `json:"op"`
 			ID      string         `json:"id"`
 			Program map[string]any `json:"program"`
+			Port    int            `json:"port"`
 		}
 		if err := json.Unmarshal(in.Bytes(), &msg); err != nil {
 			fmt.Fprintln(os.Stderr, "fake: bad request:", err)
@@ -116,6 +120,21 @@ func fakeHarness(mode string) int {
 					return 2
 				}
 				fmt.Fprintf(os.Stderr, "grandchild pid %d\n", gc.Process.Pid)
+			}
+			// port-taken: the first two ports named are taken; port-never:
+			// every named port is (port 0 is an error, to be seen).
+			if msg.ID == "port-taken" || msg.ID == "port-never" {
+				taken[msg.ID]++
+				if msg.Port != 0 && (msg.ID == "port-never" || taken[msg.ID] <= 2) {
+					send(map[string]any{"op": "started", "error": fmt.Sprintf("listen EADDRINUSE %d", msg.Port), "inUse": true})
+					continue
+				}
+				if msg.Port == 0 {
+					send(map[string]any{"op": "started", "error": fmt.Sprintf("port 0 after %d tries", taken[msg.ID]-1)})
+					continue
+				}
+				send(map[string]any{"op": "started", "port": msg.Port})
+				continue
 			}
 			if msg.ID == "setup-error" {
 				send(map[string]any{"op": "started", "error": "cannot set up: no such step"})
@@ -256,6 +275,31 @@ func TestStartedError(t *testing.T) {
 	mustRun(t, tg, "next")
 	if n := tg.Restarts(); n != 0 {
 		t.Errorf("Restarts() = %d, want 0: a started error keeps the process", n)
+	}
+	closeAndVerify(t, tg)
+}
+
+// A start whose named port is taken is tried again on the next port, and
+// after maxPortTries on port 0 (the system's choice); the process stays.
+func TestPortTakenTriesNext(t *testing.T) {
+	tg := fake(t, "ok", false, 0)
+	s, err := tg.Start(testCase("port-taken"), "latest", targets.Env{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	network, addr := s.Addr()
+	_, port, _ := net.SplitHostPort(addr)
+	if p, _ := strconv.Atoi(port); network != "tcp" || p < 20000 || p >= 32000 {
+		t.Errorf("Addr() = %s %s, want tcp on a port from package ports", network, addr)
+	}
+	if _, err := s.Finish(); err != nil {
+		t.Fatal(err)
+	}
+	_, err = tg.Start(testCase("port-never"), "latest", targets.Env{})
+	wantErr(t, err, fmt.Sprintf("could not start port-never: port 0 after %d tries", maxPortTries))
+	mustRun(t, tg, "next")
+	if n := tg.Restarts(); n != 0 {
+		t.Errorf("Restarts() = %d, want 0", n)
 	}
 	closeAndVerify(t, tg)
 }

@@ -1074,12 +1074,17 @@ function opStart(msg, done) {
     send({ op: 'started', error: 'setting up the program: ' + errText(e) });
     return done();
   }
+  // The port to listen on: the Go side names one (see rawwire/ports for why
+  // not port 0), and starts the case again with another when it is taken.
+  var listenPort = Number(msg.port) || 0;
   var answered = false;
   function onListenError(err) {
     if (answered) return;
     answered = true;
     c.closed = true;
-    send({ op: 'started', error: 'listen: ' + errText(err) });
+    var a = { op: 'started', error: 'listen: ' + errText(err) };
+    if (listenPort && err && err.code === 'EADDRINUSE') a.inUse = true;
+    send(a);
     done();
   }
   function onListening(unixPath) {
@@ -1116,7 +1121,7 @@ function opStart(msg, done) {
       // The handle: a net.Server bound first, given to server.listen.
       var h = net.createServer();
       h.once('error', onListenError);
-      h.listen(0, '127.0.0.1', function () {
+      h.listen(listenPort, '127.0.0.1', function () {
         // A throw here is past the try below: answer it, or the start
         // would wait out its deadline.
         try {
@@ -1127,7 +1132,7 @@ function opStart(msg, done) {
         }
       });
     } else {
-      server.listen(0, '127.0.0.1', function () { onListening(''); });
+      server.listen(listenPort, '127.0.0.1', function () { onListening(''); });
     }
   } catch (e) {
     onListenError(e);

@@ -23,6 +23,7 @@ import (
 	"github.com/nodespec/nodespec/impl/nodehttp"
 	"github.com/nodespec/nodespec/impl/nodenet"
 	"github.com/nodespec/nodespec/oracle/trace"
+	"github.com/nodespec/nodespec/rawwire/ports"
 	"github.com/nodespec/nodespec/targets"
 )
 
@@ -181,7 +182,7 @@ func (s *session) setupNetServer() error {
 		s.network, s.addr = "unix", s.unixPath
 	case "handle":
 		// server.listen(handle, cb): a listener bound first, accepted on.
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		ln, err := ports.Listen("127.0.0.1")
 		if err != nil {
 			return err
 		}
@@ -267,7 +268,7 @@ func (s *session) listen(form string) error {
 		ln, err = net.Listen("unix", s.unixPath)
 		s.network, s.addr = "unix", s.unixPath
 	case "handle":
-		ln, err = net.Listen("tcp", "127.0.0.1:0")
+		ln, err = ports.Listen("127.0.0.1")
 		if err == nil {
 			s.network, s.addr = "tcp", ln.Addr().String()
 		}

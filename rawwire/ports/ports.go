@@ -1,0 +1,74 @@
+// Package ports hands out TCP ports for the listeners a case makes, in
+// place of port 0.
+//
+// Why: for bind(port 0) Linux searches its ephemeral range for a port no
+// socket holds, TIME_WAIT ones included. A suite run leaves thousands of
+// server-side TIME_WAIT sockets on the ports its listeners had (a server that
+// closes first keeps the TIME_WAIT), and once they cover most of that half of
+// the range a bind(0) scans it: 1–4 ms per listener, in kernel time, where a
+// whole case otherwise takes half a millisecond (measured on the 2-core CI
+// machine, kernel 6.18). A bind to a named port is one hash lookup, and with
+// SO_REUSEADDR (which Go's listeners, libuv and the other runtimes set) a
+// TIME_WAIT on it is no conflict.
+//
+// The ports come from a range below the usual ephemeral ranges (Linux
+// 32768–60999, BSD and macOS 49152–65535), walked in order from a random
+// start so processes side by side rarely meet; a port in use is skipped.
+// Round numbers are left out, since a trace masks the server's port
+// wherever the number appears ({$port: server}) and 16384, 20000 or 30000
+// are values a trace may hold for other reasons.
+package ports
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"net"
+	"strconv"
+	"sync/atomic"
+	"syscall"
+)
+
+const (
+	low  = 20000
+	high = 32000 // exclusive; below every usual ephemeral range
+	// tries bounds the ports tried before falling back to port 0
+	tries = 32
+)
+
+var next atomic.Uint32
+
+func init() { next.Store(uint32(rand.IntN(high - low))) }
+
+// Next returns a port to try: the next in this process's walk of the range,
+// round numbers skipped.
+func Next() int {
+	for {
+		p := low + int(next.Add(1)%(high-low))
+		if p%100 != 0 {
+			return p
+		}
+	}
+}
+
+// InUse reports whether err is a listen or bind refused because the port is
+// taken (or, on some systems, reserved): the caller tries the next port.
+func InUse(err error) bool {
+	return errors.Is(err, syscall.EADDRINUSE) || errors.Is(err, syscall.EACCES)
+}
+
+// Listen listens on TCP host with a port from Next, as listening on port 0
+// would, trying the next port while one is taken and falling back to port 0
+// after a few. The listener is plain TCP (not Go's default MPTCP), the kind
+// of socket Node listens on.
+func Listen(host string) (net.Listener, error) {
+	var lc net.ListenConfig
+	lc.SetMultipathTCP(false)
+	for range tries {
+		ln, err := lc.Listen(context.Background(), "tcp", net.JoinHostPort(host, strconv.Itoa(Next())))
+		if err == nil || !InUse(err) {
+			return ln, err
+		}
+	}
+	return lc.Listen(context.Background(), "tcp", net.JoinHostPort(host, "0"))
+}

@@ -1,0 +1,48 @@
+package ports
+
+import (
+	"net"
+	"testing"
+)
+
+func port(t *testing.T, ln net.Listener) int {
+	t.Helper()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// A taken port is skipped: the listener gets the next one.
+func TestListenSkipsTakenPort(t *testing.T) {
+	first, err := Listen("127.0.0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer first.Close()
+	p := port(t, first)
+	if p < low || p >= high {
+		t.Fatalf("port %d is outside [%d, %d)", p, low, high)
+	}
+	next.Store(uint32(p - low - 1)) // Next() gives p again
+	second, err := Listen("127.0.0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer second.Close()
+	if got := port(t, second); got == p || got < low || got >= high {
+		t.Errorf("second listener on %d, want a port in range other than the taken %d", got, p)
+	}
+}
+
+// Round numbers, which a trace may hold for other reasons, are never given.
+func TestNextSkipsRoundNumbers(t *testing.T) {
+	next.Store(uint32(20099 - low - 1))
+	if got := Next(); got != 20099 {
+		t.Fatalf("Next() = %d, want 20099", got)
+	}
+	if got := Next(); got != 20101 {
+		t.Errorf("Next() = %d, want 20101 (20100 is round)", got)
+	}
+	next.Store(uint32(high - low - 1)) // the walk wraps to the start of the range
+	if got := Next(); got != low+1 {
+		t.Errorf("Next() after the end = %d, want %d", got, low+1)
+	}
+}
