@@ -1034,9 +1034,24 @@ function restoreNetDefaults() {
   }
 }
 
+// http keeps freed parsers in a pool (_http_common.parsers) for the next
+// connection, which in this long-lived process may be the next case's. Node
+// 6 puts a parser back with a half-built URL in it (a head of 32 or more
+// fields handed over early, then a parse error), and the next such head
+// starts with that URL: '/2/1' for '/1' (seen on node 6.17.1). A case's
+// outcome must not hang on the case before it, so every case starts with an
+// empty pool, as in a fresh process. Runtimes without the module skip this.
+function emptyParserPool() {
+  try {
+    var pool = require('_http_common').parsers;
+    if (pool && Array.isArray(pool.list)) pool.list.length = 0;
+  } catch (e) { /* no _http_common here (bun, deno) */ }
+}
+
 function opStart(msg, done) {
   abandon(cs);
   restoreNetDefaults();
+  emptyParserPool();
   var program = msg.program;
   if (!program || typeof program !== 'object' || Array.isArray(program)) {
     cs = null;
