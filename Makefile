@@ -23,6 +23,9 @@ MATRIX_TARGETS := $(shell awk '!/^\#/ && NF {print $$1}' targets/registry/runtim
 comma := ,
 MATRIX_RUN = $(or $(subst $(comma), ,$(TARGETS)),$(MATRIX_TARGETS))
 MATRIX_JOBS ?= 2
+# make speed: the targets whose whole-suite time it measures, and rounds.
+SPEED_TARGETS ?= ref,node20
+ROUNDS ?= 3
 
 # The nodespec version reports carry (reports.Version): the clone's
 # `git describe`, "-dirty" when the tree has uncommitted changes.
@@ -41,7 +44,7 @@ GINKGO_CLI = $(GO) tool ginkgo $(if $(CI),--no-color) --procs=$(PROCS) --timeout
              $(if $(LABELS),--label-filter='$(LABELS)') \
              $(if $(SEED),--seed=$(SEED))
 
-.PHONY: help test unit conformance gated gate baseline matrix docs coverage targets lint bench sections browser probe fuzz fuzz-go list suite suite-check matrix-target matrix-merge
+.PHONY: help test unit conformance gated gate baseline matrix docs coverage targets lint bench sections browser probe fuzz fuzz-go list suite suite-check matrix-target matrix-merge speed
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -125,6 +128,10 @@ lint: ## check every fixture, that every expected failure in a baseline has a re
 
 bench: ## Go benchmarks, incl. the cost of one case on ref and node20 and the fuzz loop's inputs/s (speed is measured here, never in timed tests)
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+speed: ## this tree against BASE=<git revision> in one run, taking turns: BenchmarkCase on ref and node20, and the whole suite's wall time on SPEED_TARGETS (default ref,node20); medians of ROUNDS (default 3)
+	@test -n "$(BASE)" || { echo "make speed needs BASE=<git revision>, e.g. BASE=HEAD~3"; exit 2; }
+	$(GO) run ./cmd/nodespec-speed -base $(BASE) -targets $(SPEED_TARGETS) -rounds $(ROUNDS) -procs $(PROCS)
 
 probe: ## run draft or fixture files (CASES=...) on real runtimes (TARGETS=a,b) and ref; EMIT=<dir> writes drafts as fixtures
 	@test -n "$(CASES)" || { echo "make probe needs CASES='file.yaml ...'"; exit 2; }
