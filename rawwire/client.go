@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/nodespec/nodespec/rawwire/ports"
 )
 
 // How a connection ended, as reported in Result.End. The first three are the
@@ -75,7 +77,9 @@ func Dial(network, addr string, timeout time.Duration) (*Client, error) {
 	if timeout <= 0 {
 		return nil, fmt.Errorf("rawwire: Dial needs a positive timeout, got %s", timeout)
 	}
-	conn, err := net.DialTimeout(network, addr, timeout)
+	// From a port of package ports' choosing (it says why), without TCP
+	// keep-alive probes.
+	conn, err := ports.Dial(network, addr, timeout)
 	if err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package ports
 import (
 	"net"
 	"testing"
+	"time"
 )
 
 func port(t *testing.T, ln net.Listener) int {
@@ -44,5 +45,34 @@ func TestNextSkipsRoundNumbers(t *testing.T) {
 	next.Store(uint32(high - low - 1)) // the walk wraps to the start of the range
 	if got := Next(); got != low+1 {
 		t.Errorf("Next() after the end = %d, want %d", got, low+1)
+	}
+}
+
+// A connection to the loopback leaves from a port of the range, and a taken
+// one is skipped.
+func TestDialFromNamedPort(t *testing.T) {
+	ln, err := Listen("127.0.0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	taken, err := Listen("127.0.0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	next.Store(uint32(port(t, taken) - low - 1)) // Next() gives the taken port
+	conn, err := Dial("tcp", ln.Addr().String(), time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	local := conn.LocalAddr().(*net.TCPAddr).Port
+	if local == port(t, taken) || local < low || local >= high {
+		t.Errorf("connected from port %d, want one in range other than the taken %d", local, port(t, taken))
+	}
+	// A Unix socket or another host is dialled as usual.
+	if _, err := Dial("unix", "/nonexistent/nodespec.sock", time.Second); err == nil {
+		t.Error("dialling a missing Unix socket succeeded")
 	}
 }
