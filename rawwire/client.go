@@ -99,11 +99,16 @@ func newClient(conn net.Conn) *Client {
 	return c
 }
 
+// readBufs holds the 64 KiB read buffers of clients' readers.
+var readBufs = sync.Pool{New: func() any { b := make([]byte, 64<<10); return &b }}
+
 // read runs until the connection ends or is closed. It never blocks on
 // anything but conn.Read, which Close interrupts.
 func (c *Client) read() {
 	defer close(c.done)
-	p := make([]byte, 64<<10)
+	bp := readBufs.Get().(*[]byte) // what is read is copied out: the buffer goes back
+	defer readBufs.Put(bp)
+	p := *bp
 	for {
 		n, err := c.conn.Read(p)
 		c.mu.Lock()

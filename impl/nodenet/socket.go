@@ -113,11 +113,19 @@ func (s *Socket) startReading() {
 	go s.read()
 }
 
+// readBufs holds the 64 KiB read buffers of socket readers.
+var readBufs = sync.Pool{New: func() any { b := make([]byte, 64*1024); return &b }}
+
 // read delivers chunks in order; it stops at EOF, error, or Destroy.
 func (s *Socket) read() {
 	defer close(s.readerDone)
 	defer s.Loop.Unref()
-	buf := make([]byte, 64*1024)
+	// A read takes up to 64 KiB, as libuv's do in Node; the chunk is
+	// copied out, so the buffer goes back to the pool (a fresh 64 KiB per
+	// connection was zeroed and swept anew every case).
+	bp := readBufs.Get().(*[]byte)
+	defer readBufs.Put(bp)
+	buf := *bp
 	for {
 		n, err := s.conn.Read(buf)
 		if n > 0 {
