@@ -1252,6 +1252,9 @@ function finishClients(c, done) {
 // recorded as finish-timeout.
 function finishNet(c, done) {
   var reply = traceReply(c, done);
+  // A timer, not a second immediate: Deno emits a net server's 'close'
+  // only in a later timers phase (net-async-dispose lost its close with
+  // two immediates, seen on deno 2.9.6).
   function later() {
     setImmediate(function () {
       setTimeout(function () { reply(false); }, 0);
