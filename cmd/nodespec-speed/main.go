@@ -134,7 +134,9 @@ var ranLine = regexp.MustCompile(`Ran (\d+ of \d+) Specs in ([\d.]+) seconds`)
 // and records its wall time and Ginkgo's own "Ran … in" time.
 func suite(t *tree, head, target string, procs int, tmp string) error {
 	outDir := filepath.Join(tmp, "out-"+t.name+"-"+target)
-	cmd := exec.Command("go", "tool", "ginkgo", "--no-color", "--procs="+strconv.Itoa(procs), t.suite, "--", "-nodespec.out="+outDir)
+	// The Ginkgo flags of make conformance, the same for both trees, so
+	// the comparison is of the suites and not of how each Makefile ran them.
+	cmd := exec.Command("go", "tool", "ginkgo", "--no-color", "--procs="+strconv.Itoa(procs), "--output-interceptor-mode=none", t.suite, "--", "-nodespec.out="+outDir)
 	cmd.Dir = head // for `go tool` (the suite binary needs no tree: it embeds its fixtures)
 	cmd.Env = append(os.Environ(), "NODESPEC_TARGET="+target)
 	var out bytes.Buffer
