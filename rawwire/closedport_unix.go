@@ -27,17 +27,9 @@ func ReserveClosedPort() (*ClosedPort, error) {
 	}
 	// A named port, not the kernel's port 0 (package ports says why);
 	// after a few taken ones, port 0 after all.
-	var err2 error
-	for i := 0; ; i++ {
-		port := ports.Next()
-		if i == 8 {
-			port = 0
-		}
-		err2 = syscall.Bind(fd, &syscall.SockaddrInet4{Port: port, Addr: [4]byte{127, 0, 0, 1}})
-		if err2 == nil || port == 0 || !ports.InUse(err2) {
-			break
-		}
-	}
+	err2 := ports.Try(8, func(port int) error {
+		return syscall.Bind(fd, &syscall.SockaddrInet4{Port: port, Addr: [4]byte{127, 0, 0, 1}})
+	})
 	if err2 != nil {
 		syscall.Close(fd)
 		return nil, fmt.Errorf("rawwire: closed port: bind: %w", err2)

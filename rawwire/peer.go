@@ -29,13 +29,7 @@ func Listen(network, addr string) (*Peer, error) {
 	default:
 		return nil, fmt.Errorf("rawwire: unsupported network %q", network)
 	}
-	var ln net.Listener
-	var err error
-	if host, port, serr := net.SplitHostPort(addr); serr == nil && port == "0" && network != "unix" {
-		ln, err = ports.Listen(host) // see package ports for why not the kernel's port 0
-	} else {
-		ln, err = net.Listen(network, addr)
-	}
+	ln, err := ports.ListenAt(network, addr) // port 0: see package ports for why not the kernel's
 	if err != nil {
 		return nil, err
 	}

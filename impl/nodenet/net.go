@@ -6,7 +6,6 @@ package nodenet
 
 import (
 	"net"
-	"strings"
 
 	"github.com/nodespec/nodespec/impl/js"
 	"github.com/nodespec/nodespec/impl/loop"
@@ -37,7 +36,7 @@ func NewServer(l *loop.Loop) *Server { return &Server{Loop: l, conns: map[*Socke
 // next I/O turn. Accepted connections arrive as 'connection' events. Port 0
 // on TCP is a free port from package ports, as the system would choose one.
 func (s *Server) Listen(network, addr string) error {
-	ln, err := listenTCPOr(network, addr)
+	ln, err := ports.ListenAt(network, addr)
 	if err != nil {
 		return err
 	}
@@ -161,12 +160,3 @@ func (s *Server) drained() {
 
 // Closing reports whether Close was called.
 func (s *Server) Closing() bool { return s.closing }
-
-// listenTCPOr listens on addr; a TCP port 0 takes a free port from package
-// ports rather than the kernel's search (see there for why).
-func listenTCPOr(network, addr string) (net.Listener, error) {
-	if host, port, err := net.SplitHostPort(addr); err == nil && port == "0" && strings.HasPrefix(network, "tcp") {
-		return ports.Listen(host)
-	}
-	return net.Listen(network, addr)
-}

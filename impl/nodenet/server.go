@@ -10,6 +10,7 @@ import (
 
 	"github.com/nodespec/nodespec/impl/js"
 	"github.com/nodespec/nodespec/impl/loop"
+	"github.com/nodespec/nodespec/rawwire/ports"
 )
 
 // NetServer is net.Server as a program sees it (net/Server): listen in its
@@ -77,7 +78,7 @@ func (s *NetServer) admitConn(sock *Socket) bool {
 // address in use is the 'error' event (net/Server/event.error).
 func (s *NetServer) ListenTCP(host string, port int) {
 	s.started = true
-	ln, err := listenTCPOr("tcp", net.JoinHostPort(host, strconv.Itoa(port)))
+	ln, err := ports.ListenAt("tcp", net.JoinHostPort(host, strconv.Itoa(port)))
 	if err != nil {
 		s.started = false
 		e := listenError(err, host, port)

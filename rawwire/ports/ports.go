@@ -32,6 +32,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -70,22 +71,36 @@ func Dial(network, addr string, timeout time.Duration) (net.Conn, error) {
 	if err != nil || ip == nil || !ip.IsLoopback() || (network != "tcp" && network != "tcp4" && network != "tcp6") {
 		return d.Dial(network, addr)
 	}
-	d.Control = func(_, _ string, c syscall.RawConn) error {
+	reuse := func(_, _ string, c syscall.RawConn) error {
 		var serr error
 		if err := c.Control(func(fd uintptr) { serr = reuseAddr(fd) }); err != nil {
 			return err
 		}
 		return serr
 	}
-	for range tries {
-		d.LocalAddr = &net.TCPAddr{IP: ip, Port: Next()}
-		conn, err := d.Dial(network, addr)
-		if err == nil || !InUse(err) {
-			return conn, err
+	var conn net.Conn
+	err = Try(tries, func(port int) error {
+		d.LocalAddr, d.Control = &net.TCPAddr{IP: ip, Port: port}, reuse
+		if port == 0 {
+			d.LocalAddr, d.Control = nil, nil // the kernel's choice at connect
+		}
+		var derr error
+		conn, derr = d.Dial(network, addr)
+		return derr
+	})
+	return conn, err
+}
+
+// Try calls try with ports from Next while it fails with a port taken (as
+// InUse tells), at most n times, then once with port 0, the system's
+// choice. It returns try's last error: nil once a port was taken up.
+func Try(n int, try func(port int) error) error {
+	for range n {
+		if err := try(Next()); err == nil || !InUse(err) {
+			return err
 		}
 	}
-	d.LocalAddr, d.Control = nil, nil
-	return d.Dial(network, addr)
+	return try(0)
 }
 
 // InUse reports whether err is a listen or bind refused because the port is
@@ -102,11 +117,20 @@ func InUse(err error) bool {
 func Listen(host string) (net.Listener, error) {
 	lc := net.ListenConfig{KeepAlive: -1}
 	lc.SetMultipathTCP(false)
-	for range tries {
-		ln, err := lc.Listen(context.Background(), "tcp", net.JoinHostPort(host, strconv.Itoa(Next())))
-		if err == nil || !InUse(err) {
-			return ln, err
-		}
+	var ln net.Listener
+	err := Try(tries, func(port int) error {
+		var lerr error
+		ln, lerr = lc.Listen(context.Background(), "tcp", net.JoinHostPort(host, strconv.Itoa(port)))
+		return lerr
+	})
+	return ln, err
+}
+
+// ListenAt is net.Listen, except that a TCP address with port 0 takes its
+// port from Listen.
+func ListenAt(network, addr string) (net.Listener, error) {
+	if host, port, err := net.SplitHostPort(addr); err == nil && port == "0" && strings.HasPrefix(network, "tcp") {
+		return Listen(host)
 	}
-	return lc.Listen(context.Background(), "tcp", net.JoinHostPort(host, "0"))
+	return net.Listen(network, addr)
 }

@@ -1,7 +1,9 @@
 package ports
 
 import (
+	"errors"
 	"net"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -74,5 +76,19 @@ func TestDialFromNamedPort(t *testing.T) {
 	// A Unix socket or another host is dialled as usual.
 	if _, err := Dial("unix", "/nonexistent/nodespec.sock", time.Second); err == nil {
 		t.Error("dialling a missing Unix socket succeeded")
+	}
+}
+
+// Try gives up on a port only when it is taken, and ends with port 0.
+func TestTry(t *testing.T) {
+	var got []int
+	taken := func(port int) error { got = append(got, port); return syscall.EADDRINUSE }
+	if err := Try(3, taken); !errors.Is(err, syscall.EADDRINUSE) || len(got) != 4 || got[3] != 0 || got[0] == 0 {
+		t.Errorf("Try(3, always taken) = %v after ports %v, want 3 named ports then 0", err, got)
+	}
+	got = nil
+	refused := errors.New("refused")
+	if err := Try(3, func(port int) error { got = append(got, port); return refused }); err != refused || len(got) != 1 {
+		t.Errorf("Try(3, other error) = %v after ports %v, want that error at the first port", err, got)
 	}
 }

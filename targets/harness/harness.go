@@ -20,6 +20,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/nodespec/nodespec/fixtures"
@@ -210,17 +211,18 @@ func (t *Target) Start(c *fixtures.Case, profile string, env targets.Env) (targe
 	// left nothing behind but what the program's calls changed, which the
 	// harness restores before every case.
 	var a *answer
-	for try := 0; ; try++ {
-		msg.Port = ports.Next()
-		if try == maxPortTries {
-			msg.Port = 0
-		}
+	_ = ports.Try(maxPortTries, func(port int) error {
+		msg.Port = port
 		if a, err = t.request("start", msg, "started"); err != nil {
-			return nil, err
+			return err
 		}
-		if !a.InUse || msg.Port == 0 {
-			break
+		if a.InUse {
+			return syscall.EADDRINUSE // the harness's answer as a listen's error: the next port
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	if a.Error != nil {
 		msg := *a.Error
