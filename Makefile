@@ -56,9 +56,10 @@ help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 	@echo "  variables: TARGET=ref|custom|node20|node6|node14|node22|node24|node26|bun|deno  PROFILE=v6|v14|latest  FOCUS=<regexp>  LABELS=<ginkgo label filter>  SEED=<n>  PROCS=<suite processes, default 4>  TARGETS=<matrix shard>  MATRIX_JOBS=<targets side by side, default 1>"
 
-test: browser lint unit suite-check ## lint, unit tests, the suite binary from an empty directory, the suite on ref (every case must pass) and on the system node, both gated on their baselines
+test: browser lint unit suite-check ## lint, unit tests, the suite binary from an empty directory, the suite on ref (every case must pass; on its in-memory loopback under the race detector, and on kernel sockets) and on the system node, gated on their baselines
 	@command -v node >/dev/null || { echo "make test gates the system node (target node20) and found no node on PATH"; exit 1; }
 	@ok=0; $(MAKE) --no-print-directory gated TARGET=ref RACE=-race || ok=1; \
+	NODESPEC_REF_NET=kernel $(MAKE) --no-print-directory gated TARGET=ref OUT=reports/out/ref-kernel || ok=1; \
 	$(MAKE) --no-print-directory gated TARGET=node20 || ok=1; \
 	[ $$ok = 0 ] || { echo "make test: the suite failed its gate on ref or node20 (see REGRESSION lines above)"; exit 1; }
 

@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/nodespec/nodespec/rawwire/memnet"
 	"github.com/nodespec/nodespec/rawwire/ports"
 )
 
@@ -69,6 +70,11 @@ type Client struct {
 // Dial connects to addr over "tcp" (also "tcp4", "tcp6") or "unix". The
 // timeout bounds the connect and must be positive.
 func Dial(network, addr string, timeout time.Duration) (*Client, error) {
+	return DialOn(nil, network, addr, timeout)
+}
+
+// DialOn is Dial on the network n (nil: the kernel's sockets).
+func DialOn(n *memnet.Network, network, addr string, timeout time.Duration) (*Client, error) {
 	switch network {
 	case "tcp", "tcp4", "tcp6", "unix":
 	default:
@@ -79,7 +85,11 @@ func Dial(network, addr string, timeout time.Duration) (*Client, error) {
 	}
 	// From a port of package ports' choosing (it says why), without TCP
 	// keep-alive probes.
-	conn, err := ports.Dial(network, addr, timeout)
+	dial := ports.Dial
+	if n != nil {
+		dial = n.Dial
+	}
+	conn, err := dial(network, addr, timeout)
 	if err != nil {
 		return nil, err
 	}
@@ -202,7 +212,7 @@ func (c *Client) HalfClose() error {
 // Reset aborts a TCP connection: with SO_LINGER 0, close sends RST instead of
 // FIN, so the peer sees ECONNRESET. The Client is closed afterwards.
 func (c *Client) Reset() error {
-	tc, ok := c.conn.(*net.TCPConn)
+	tc, ok := c.conn.(interface{ SetLinger(int) error })
 	if !ok {
 		return fmt.Errorf("rawwire: Reset: %T cannot be reset (TCP only)", c.conn)
 	}

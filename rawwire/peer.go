@@ -7,7 +7,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/nodespec/nodespec/rawwire/ports"
+	"github.com/nodespec/nodespec/rawwire/memnet"
 )
 
 // Peer is a scripted raw server for client-side cases: the implementation
@@ -24,12 +24,17 @@ type Peer struct {
 // Listen listens on network ("tcp", "tcp4", "tcp6" or "unix") and addr, e.g.
 // ("tcp", "127.0.0.1:0") or ("unix", path).
 func Listen(network, addr string) (*Peer, error) {
+	return ListenOn(nil, network, addr)
+}
+
+// ListenOn is Listen on the network n (nil: the kernel's sockets).
+func ListenOn(n *memnet.Network, network, addr string) (*Peer, error) {
 	switch network {
 	case "tcp", "tcp4", "tcp6", "unix":
 	default:
 		return nil, fmt.Errorf("rawwire: unsupported network %q", network)
 	}
-	ln, err := ports.ListenAt(network, addr) // port 0: see package ports for why not the kernel's
+	ln, err := n.Listen(network, addr) // port 0: see package ports for why not the kernel's
 	if err != nil {
 		return nil, err
 	}

@@ -16,6 +16,13 @@ import (
 // turned to; every connect the program made has completed by then, so
 // nothing is missed and nothing is waited for.
 func (p *Peer) AcceptPending() (*Client, error) {
+	if ml, ok := p.ln.(interface{ TryAccept() (net.Conn, error) }); ok {
+		conn, err := ml.TryAccept() // an in-memory listener (package memnet)
+		if conn == nil || err != nil {
+			return nil, err
+		}
+		return p.adopt(conn)
+	}
 	sc, ok := p.ln.(interface {
 		SyscallConn() (syscall.RawConn, error)
 	})
@@ -47,6 +54,11 @@ func (p *Peer) AcceptPending() (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
+	return p.adopt(conn)
+}
+
+// adopt makes an accepted connection one of the peer's clients.
+func (p *Peer) adopt(conn net.Conn) (*Client, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.closed {

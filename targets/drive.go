@@ -16,6 +16,7 @@ import (
 	"github.com/nodespec/nodespec/fixtures"
 	"github.com/nodespec/nodespec/oracle/trace"
 	"github.com/nodespec/nodespec/rawwire"
+	"github.com/nodespec/nodespec/rawwire/memnet"
 )
 
 // WireDeadline bounds how long the raw peer waits for the server to close
@@ -47,7 +48,7 @@ func Run(t Target, c *fixtures.Case, profile string, seg rawwire.Segmentation) (
 	peerPort := 0
 	if c.Wire != nil {
 		network, addr := s.Addr()
-		wire, peerPort, err = play(network, addr, c.Wire, seg)
+		wire, peerPort, err = play(networkOf(t), network, addr, c.Wire, seg)
 		if err != nil {
 			_, _ = s.Finish() // leave the target ready for the next case
 			return nil, err
@@ -80,12 +81,12 @@ func Supported(c *fixtures.Case) error {
 	return nil
 }
 
-func play(network, addr string, w *fixtures.Wire, seg rawwire.Segmentation) (*trace.Wire, int, error) {
+func play(n *memnet.Network, network, addr string, w *fixtures.Wire, seg rawwire.Segmentation) (*trace.Wire, int, error) {
 	if addr == "" {
 		return nil, 0, fmt.Errorf("the program has no listening server to send to")
 	}
 	deadline := WireDeadline()
-	cl, err := rawwire.Dial(network, addr, deadline)
+	cl, err := rawwire.DialOn(n, network, addr, deadline)
 	if errors.Is(err, syscall.ECONNRESET) {
 		// The server accepted and reset the connection before the dial
 		// returned (a net server's blockList refusing the peer): the
@@ -143,7 +144,8 @@ func runClient(t Target, c *fixtures.Case, profile string, seg rawwire.Segmentat
 		_ = os.Remove(path)
 		network, addr = "unix", path
 	}
-	peer, err := rawwire.Listen(network, addr)
+	n := networkOf(t)
+	peer, err := rawwire.ListenOn(n, network, addr)
 	if err != nil {
 		return nil, fmt.Errorf("the scripted peer cannot listen: %w", err)
 	}
@@ -163,12 +165,19 @@ func runClient(t Target, c *fixtures.Case, profile string, seg rawwire.Segmentat
 		// to a case running side by side, whose peer would then accept
 		// this case's connect.
 		peer.Close()
-		closed, err := rawwire.ReserveClosedPort()
+		var release func() error
+		if n != nil {
+			port, release, err = n.ReserveClosedPort()
+		} else {
+			var closed *rawwire.ClosedPort
+			if closed, err = rawwire.ReserveClosedPort(); err == nil {
+				port, release = closed.Port, closed.Release
+			}
+		}
 		if err != nil {
 			return nil, err
 		}
-		defer closed.Release()
-		port = closed.Port
+		defer release()
 	}
 	s, err := t.Start(c, profile, Env{PeerPort: port, PeerPath: path})
 	if err != nil {

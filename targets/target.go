@@ -7,6 +7,7 @@ package targets
 import (
 	"github.com/nodespec/nodespec/fixtures"
 	"github.com/nodespec/nodespec/oracle/trace"
+	"github.com/nodespec/nodespec/rawwire/memnet"
 )
 
 // Info describes a target: what it is and which doc profile it answers to.
@@ -42,6 +43,22 @@ type Target interface {
 // segmentations side by side.
 type Concurrent interface {
 	Concurrent() bool
+}
+
+// Networked is implemented by a target whose programs are reached over a
+// network of its own (ref: an in-memory loopback): the raw peer dials and
+// listens there. A nil network, or a target without the method, is the
+// kernel's.
+type Networked interface {
+	Network() *memnet.Network
+}
+
+// networkOf is the network the raw peer uses to reach t's programs.
+func networkOf(t Target) *memnet.Network {
+	if n, ok := t.(Networked); ok {
+		return n.Network()
+	}
+	return nil
 }
 
 // Env is what a case's program may refer to beyond itself.

@@ -12,10 +12,17 @@ import (
 	"container/heap"
 	"sync"
 	"time"
+
+	"github.com/nodespec/nodespec/rawwire/memnet"
 )
 
 // Loop is a single-threaded event loop. Create with New, run with Run.
 type Loop struct {
+	// Net is the network the loop's servers listen and sockets connect
+	// on: nil for the kernel's sockets, or an in-memory loopback shared
+	// with the raw peer (package memnet). Set before Run.
+	Net *memnet.Network
+
 	mu      sync.Mutex
 	posted  []func() // I/O callbacks from other goroutines
 	wake    chan struct{}

@@ -40,7 +40,7 @@ func Connect(l *loop.Loop, host string, port int) *Socket {
 		if prev != nil {
 			<-prev
 		}
-		c, err := net.DialTimeout("tcp", net.JoinHostPort(host, strconv.Itoa(port)), connectTimeout)
+		c, err := l.Net.Dial("tcp", net.JoinHostPort(host, strconv.Itoa(port)), connectTimeout)
 		d.arrived(c)
 		close(done)
 		l.Post(func() {

@@ -9,7 +9,6 @@ import (
 
 	"github.com/nodespec/nodespec/impl/js"
 	"github.com/nodespec/nodespec/impl/loop"
-	"github.com/nodespec/nodespec/rawwire/ports"
 )
 
 // Server is net.Server: it emits 'connection' (sock), 'close', 'listening'.
@@ -36,7 +35,7 @@ func NewServer(l *loop.Loop) *Server { return &Server{Loop: l, conns: map[*Socke
 // next I/O turn. Accepted connections arrive as 'connection' events. Port 0
 // on TCP is a free port from package ports, as the system would choose one.
 func (s *Server) Listen(network, addr string) error {
-	ln, err := ports.ListenAt(network, addr)
+	ln, err := s.Loop.Net.Listen(network, addr)
 	if err != nil {
 		return err
 	}

@@ -10,7 +10,6 @@ import (
 
 	"github.com/nodespec/nodespec/impl/js"
 	"github.com/nodespec/nodespec/impl/loop"
-	"github.com/nodespec/nodespec/rawwire/ports"
 )
 
 // NetServer is net.Server as a program sees it (net/Server): listen in its
@@ -49,7 +48,7 @@ func (s *NetServer) admitConn(sock *Socket) bool {
 	if ip, _ := sock.addrPart("remoteAddress").(string); s.blockList.blocks(ip) {
 		// A peer the blockList holds is reset at once, with no event
 		// (observed on Node 22-26, server-blocklist-blocked).
-		if tc, ok := sock.conn.(*net.TCPConn); ok {
+		if tc, ok := sock.conn.(interface{ SetLinger(int) error }); ok {
 			_ = tc.SetLinger(0)
 		}
 		sock.once.Do(func() { sock.conn.Close() })
@@ -78,7 +77,7 @@ func (s *NetServer) admitConn(sock *Socket) bool {
 // address in use is the 'error' event (net/Server/event.error).
 func (s *NetServer) ListenTCP(host string, port int) {
 	s.started = true
-	ln, err := ports.ListenAt("tcp", net.JoinHostPort(host, strconv.Itoa(port)))
+	ln, err := s.Loop.Net.Listen("tcp", net.JoinHostPort(host, strconv.Itoa(port)))
 	if err != nil {
 		s.started = false
 		e := listenError(err, host, port)
@@ -91,7 +90,7 @@ func (s *NetServer) ListenTCP(host string, port int) {
 // ListenUnix listens on a Unix socket path (net/ipc-support).
 func (s *NetServer) ListenUnix(path string) error {
 	s.started = true
-	ln, err := net.Listen("unix", path)
+	ln, err := s.Loop.Net.Listen("unix", path)
 	if err != nil {
 		s.started = false
 		return err

@@ -498,7 +498,7 @@ func (s *Socket) callAPI(name string, args []any) (any, error) {
 		s.End()
 		return js.Undefined{}, nil
 	case "resetAndDestroy":
-		if tc, ok := s.conn.(*net.TCPConn); ok {
+		if tc, ok := s.conn.(interface{ SetLinger(int) error }); ok {
 			_ = tc.SetLinger(0) // close sends RST
 		}
 		s.Destroy(nil)
@@ -675,7 +675,7 @@ func (s *Socket) dial(d *pendingDial, network, host string, port int, fam float6
 	if network == "tcp" {
 		addr = net.JoinHostPort(host, strconv.Itoa(port))
 	}
-	c, err := net.DialTimeout(network, addr, connectTimeout)
+	c, err := s.Loop.Net.Dial(network, addr, connectTimeout)
 	d.arrived(c)
 	s.Loop.Post(func() {
 		defer s.Loop.Unref()

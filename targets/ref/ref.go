@@ -23,15 +23,30 @@ import (
 	"github.com/nodespec/nodespec/impl/nodehttp"
 	"github.com/nodespec/nodespec/impl/nodenet"
 	"github.com/nodespec/nodespec/oracle/trace"
-	"github.com/nodespec/nodespec/rawwire/ports"
+	"github.com/nodespec/nodespec/rawwire/memnet"
 	"github.com/nodespec/nodespec/targets"
 )
 
-// Target is the reference target. It has no state between cases.
-type Target struct{}
+// Target is the reference target. It has no state between cases but its
+// network.
+type Target struct {
+	net *memnet.Network
+}
 
-// New returns the reference target.
-func New() *Target { return &Target{} }
+// New returns the reference target. Its programs and the raw peer talk
+// over an in-memory loopback (package memnet), unless NODESPEC_REF_NET is
+// "kernel": then over the kernel's sockets, as a runtime's do. make test
+// runs the suite on ref both ways.
+func New() *Target {
+	if os.Getenv("NODESPEC_REF_NET") == "kernel" {
+		return &Target{}
+	}
+	return &Target{net: memnet.New()}
+}
+
+// Network implements targets.Networked: where the raw peer must dial and
+// listen to reach the programs (nil: the kernel's sockets).
+func (t *Target) Network() *memnet.Network { return t.net }
 
 // Info implements targets.Target.
 func (*Target) Info() targets.Info {
@@ -47,7 +62,7 @@ func (*Target) Concurrent() bool { return true }
 
 // Start implements targets.Target: it builds the program on a fresh loop and
 // runs the loop on its own goroutine until Finish.
-func (*Target) Start(c *fixtures.Case, profile string, env targets.Env) (targets.Session, error) {
+func (t *Target) Start(c *fixtures.Case, profile string, env targets.Env) (targets.Session, error) {
 	p, ok := nodehttp.Profiles[profile]
 	if !ok {
 		return nil, fmt.Errorf("ref has no profile %q", profile)
@@ -61,6 +76,7 @@ func (*Target) Start(c *fixtures.Case, profile string, env targets.Env) (targets
 		done:  make(chan struct{}),
 		env:   env,
 	}
+	s.loop.Net = t.net
 	s.mod = &nodehttp.Module{Profile: p, Loop: s.loop}
 	s.net = nodenet.NewModule() // a fresh process: net's defaults are the initial ones
 	s.net.Loop = s.loop
@@ -182,7 +198,7 @@ func (s *session) setupNetServer() error {
 		s.network, s.addr = "unix", s.unixPath
 	case "handle":
 		// server.listen(handle, cb): a listener bound first, accepted on.
-		ln, err := ports.Listen("127.0.0.1")
+		ln, err := s.loop.Net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
 			return err
 		}
@@ -265,10 +281,10 @@ func (s *session) listen(form string) error {
 	case "path":
 		s.unixPath = filepath.Join(os.TempDir(), fmt.Sprintf("nodespec-ref-%d-%d.sock", os.Getpid(), unixSeq.Add(1)))
 		_ = os.Remove(s.unixPath)
-		ln, err = net.Listen("unix", s.unixPath)
+		ln, err = s.loop.Net.Listen("unix", s.unixPath)
 		s.network, s.addr = "unix", s.unixPath
 	case "handle":
-		ln, err = ports.Listen("127.0.0.1")
+		ln, err = s.loop.Net.Listen("tcp", "127.0.0.1:0")
 		if err == nil {
 			s.network, s.addr = "tcp", ln.Addr().String()
 		}
