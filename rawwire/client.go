@@ -53,7 +53,9 @@ type Result struct {
 // Send.
 type Client struct {
 	conn         net.Conn
-	writeTimeout atomic.Int64 // time.Duration
+	net          *memnet.Network // the connection's network: its clock times waits
+	w            *memnet.Waiter  // on an in-memory network: the reader wakes WaitFor
+	writeTimeout atomic.Int64    // time.Duration
 
 	mu      sync.Mutex
 	buf     []byte        // received bytes; only ever appended to
@@ -93,19 +95,24 @@ func DialOn(n *memnet.Network, network, addr string, timeout time.Duration) (*Cl
 	if err != nil {
 		return nil, err
 	}
-	return newClient(conn), nil
+	return newClient(conn, n), nil
 }
 
-// newClient takes ownership of conn and starts its reader.
-func newClient(conn net.Conn) *Client {
+// newClient takes ownership of conn, a connection of network n (nil: the
+// kernel's), and starts its reader.
+func newClient(conn net.Conn, n *memnet.Network) *Client {
 	c := &Client{
 		conn:    conn,
+		net:     n,
 		changed: make(chan struct{}),
 		closing: make(chan struct{}),
 		done:    make(chan struct{}),
 	}
 	c.writeTimeout.Store(int64(DefaultWriteTimeout))
-	go c.read()
+	if n != nil {
+		c.w = n.NewWaiter()
+	}
+	n.Go(c.read)
 	return c
 }
 
@@ -132,6 +139,9 @@ func (c *Client) read() {
 		close(c.changed)
 		c.changed = make(chan struct{})
 		c.mu.Unlock()
+		if c.w != nil {
+			c.w.Wake()
+		}
 		if err != nil {
 			return
 		}
@@ -174,7 +184,9 @@ func (c *Client) Send(b []byte, seg Segmentation) error {
 	chunks := seg.Chunks(b)
 	var pause *time.Timer
 	for i, chunk := range chunks {
-		if i > 0 && seg.Pause > 0 {
+		if i > 0 && seg.Pause > 0 && c.net != nil {
+			c.net.Sleep(seg.Pause) // on the network's clock
+		} else if i > 0 && seg.Pause > 0 {
 			if pause == nil {
 				pause = time.NewTimer(seg.Pause)
 				defer pause.Stop()
@@ -255,6 +267,16 @@ func (c *Client) WaitFor(deadline time.Time, pred func(received []byte) bool) Re
 			return Result{Received: bytes.Clone(got), End: EndTimeout}
 		}
 
+		if c.net != nil {
+			// On the network's clock: Wait uncounts us, so the clock can
+			// skip to the deadline when nothing else is under way.
+			if !deadline.After(c.net.Now()) {
+				expired = true
+				continue
+			}
+			c.w.Wait(deadline)
+			continue
+		}
 		if timer == nil {
 			d := time.Until(deadline)
 			if d <= 0 {

@@ -14,7 +14,8 @@ import (
 // under test connects to it, and the case drives each accepted connection
 // through the Client API (Send, WaitFor, HalfClose, Reset ...).
 type Peer struct {
-	ln net.Listener
+	ln  net.Listener
+	net *memnet.Network // the listener's network (nil: the kernel's)
 
 	mu       sync.Mutex
 	accepted []*Client // closed by Peer.Close, so no reader outlives the Peer
@@ -38,7 +39,7 @@ func ListenOn(n *memnet.Network, network, addr string) (*Peer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Peer{ln: ln}, nil
+	return &Peer{ln: ln, net: n}, nil
 }
 
 // Addr is the address to give the client under test (with the real port
@@ -58,7 +59,7 @@ func (p *Peer) Accept(deadline time.Time) (*Client, error) {
 	}
 	if deadline.IsZero() {
 		// For a listener the zero time means "no deadline"; we mean "now".
-		deadline = time.Now()
+		deadline = p.net.Now()
 	}
 	if err := dl.SetDeadline(deadline); err != nil {
 		return nil, err
@@ -74,7 +75,7 @@ func (p *Peer) Accept(deadline time.Time) (*Client, error) {
 		conn.Close()
 		return nil, fmt.Errorf("rawwire: Accept: %w", net.ErrClosed)
 	}
-	c := newClient(conn)
+	c := newClient(conn, p.net)
 	p.accepted = append(p.accepted, c)
 	return c, nil
 }

@@ -65,7 +65,7 @@ func (p *Peer) adopt(conn net.Conn) (*Client, error) {
 		conn.Close()
 		return nil, fmt.Errorf("rawwire: AcceptPending: %w", net.ErrClosed)
 	}
-	c := newClient(conn)
+	c := newClient(conn, p.net)
 	p.accepted = append(p.accepted, c)
 	return c, nil
 }

@@ -37,10 +37,15 @@ func Run(t Target, c *fixtures.Case, profile string, seg rawwire.Segmentation) (
 	if err := Supported(c); err != nil {
 		return nil, err
 	}
+	// The run's network (nil: the kernel's); this goroutine plays the
+	// peer and is one its clock counts.
+	n := networkFor(t)
+	n.Enter()
+	defer n.Leave()
 	if c.ClientSide() {
-		return runClient(t, c, profile, seg)
+		return runClient(t, n, c, profile, seg)
 	}
-	s, err := t.Start(c, profile, Env{})
+	s, err := t.Start(c, profile, Env{Net: n})
 	if err != nil {
 		return nil, err
 	}
@@ -48,7 +53,7 @@ func Run(t Target, c *fixtures.Case, profile string, seg rawwire.Segmentation) (
 	peerPort := 0
 	if c.Wire != nil {
 		network, addr := s.Addr()
-		wire, peerPort, err = play(networkOf(t), network, addr, c.Wire, seg)
+		wire, peerPort, err = play(n, network, addr, c.Wire, seg)
 		if err != nil {
 			_, _ = s.Finish() // leave the target ready for the next case
 			return nil, err
@@ -112,14 +117,14 @@ func play(n *memnet.Network, network, addr string, w *fixtures.Wire, seg rawwire
 			if cl.Send(p.Bytes, seg) != nil {
 				break
 			}
-			time.Sleep(p.Pause)
+			n.Sleep(p.Pause)
 		}
 	}
 	if w.Responses > 0 {
 		// A keep-alive connection stays open: the case is done when its
 		// responses are in. If they never come, the deadline ends the wait
 		// and the verdict shows what did arrive.
-		cl.WaitFor(time.Now().Add(deadline), rawwire.Responses(w.Responses, rawwire.RequestMethods(w.Bytes)))
+		cl.WaitFor(n.Now().Add(deadline), rawwire.Responses(w.Responses, rawwire.RequestMethods(w.Bytes)))
 	}
 	switch w.Then {
 	case "fin":
@@ -127,7 +132,7 @@ func play(n *memnet.Network, network, addr string, w *fixtures.Wire, seg rawwire
 	case "rst":
 		_ = cl.Reset()
 	}
-	res := cl.Wait(time.Now().Add(deadline))
+	res := cl.Wait(n.Now().Add(deadline))
 	return &trace.Wire{Received: res.Received, End: res.End}, peerPort, nil
 }
 
@@ -135,7 +140,7 @@ func play(n *memnet.Network, network, addr string, w *fixtures.Wire, seg rawwire
 // the program (which connects to {$peer: port}) starts, the peer plays its
 // script on the connection it accepts, and the program is finished once the
 // peer is done.
-func runClient(t Target, c *fixtures.Case, profile string, seg rawwire.Segmentation) (*trace.Trace, error) {
+func runClient(t Target, n *memnet.Network, c *fixtures.Case, profile string, seg rawwire.Segmentation) (*trace.Trace, error) {
 	network, addr, path := "tcp", "127.0.0.1:0", ""
 	if c.Wire.PeerOn == "unix" {
 		// A Unix socket path of its own per run ({$peer: path}); closing
@@ -144,7 +149,6 @@ func runClient(t Target, c *fixtures.Case, profile string, seg rawwire.Segmentat
 		_ = os.Remove(path)
 		network, addr = "unix", path
 	}
-	n := networkOf(t)
 	peer, err := rawwire.ListenOn(n, network, addr)
 	if err != nil {
 		return nil, fmt.Errorf("the scripted peer cannot listen: %w", err)
@@ -179,14 +183,14 @@ func runClient(t Target, c *fixtures.Case, profile string, seg rawwire.Segmentat
 		}
 		defer release()
 	}
-	s, err := t.Start(c, profile, Env{PeerPort: port, PeerPath: path})
+	s, err := t.Start(c, profile, Env{PeerPort: port, PeerPath: path, Net: n})
 	if err != nil {
 		return nil, err
 	}
 	var conns []*rawwire.Client
 	wire := &trace.Wire{End: "unconnected"}
 	if !refuse && !idle {
-		conns = playPeer(peer, port, c.Wire.Peer, seg)
+		conns = playPeer(n, peer, port, c.Wire.Peer, seg)
 	}
 	// The program is finished once the script is played: a client request
 	// is done when it has closed (the target waits for that, then destroys
@@ -206,7 +210,7 @@ func runClient(t Target, c *fixtures.Case, profile string, seg rawwire.Segmentat
 		}
 		portText := strconv.Itoa(port)
 		for i, cl := range conns {
-			w := peerResult(cl.Wait(time.Now().Add(WireDeadline())), portText)
+			w := peerResult(cl.Wait(n.Now().Add(WireDeadline())), portText)
 			cl.Close()
 			if i == 0 {
 				wire = &trace.Wire{Received: w.Received, End: w.End}
@@ -240,18 +244,18 @@ const PeerPortToken = "<peer-port>"
 // connections accepted, still open for the caller to read to their end. A
 // wait that times out, or a connection that never comes, ends the script:
 // the verdict shows what did arrive. Waits are bounded by the deadline.
-func playPeer(peer *rawwire.Peer, port int, script []fixtures.PeerAction, seg rawwire.Segmentation) []*rawwire.Client {
+func playPeer(n *memnet.Network, peer *rawwire.Peer, port int, script []fixtures.PeerAction, seg rawwire.Segmentation) []*rawwire.Client {
 	deadline := WireDeadline()
 	var conns []*rawwire.Client
-	accept := func(n int) *rawwire.Client {
-		for len(conns) < n {
-			cl, err := peer.Accept(time.Now().Add(deadline))
+	accept := func(k int) *rawwire.Client {
+		for len(conns) < k {
+			cl, err := peer.Accept(n.Now().Add(deadline))
 			if err != nil {
 				return nil
 			}
 			conns = append(conns, cl)
 		}
-		return conns[n-1]
+		return conns[k-1]
 	}
 	cl := accept(1)
 	if cl == nil {
@@ -269,11 +273,11 @@ func playPeer(peer *rawwire.Peer, port int, script []fixtures.PeerAction, seg ra
 			}
 		case a.Expect != "":
 			want, _ := fixtures.Unescape(a.Expect)
-			if r := cl.WaitFor(time.Now().Add(deadline), rawwire.Contains(string(unport(want)))); !r.Matched {
+			if r := cl.WaitFor(n.Now().Add(deadline), rawwire.Contains(string(unport(want)))); !r.Matched {
 				return conns
 			}
 		case a.Request > 0:
-			if r := cl.WaitFor(time.Now().Add(deadline), rawwire.Requests(a.Request)); !r.Matched {
+			if r := cl.WaitFor(n.Now().Add(deadline), rawwire.Requests(a.Request)); !r.Matched {
 				return conns
 			}
 		case len(a.Send) > 0:
@@ -284,7 +288,7 @@ func playPeer(peer *rawwire.Peer, port int, script []fixtures.PeerAction, seg ra
 			}
 			_ = cl.Send(b, seg)
 		case a.Pause > 0:
-			time.Sleep(time.Duration(a.Pause) * time.Millisecond)
+			n.Sleep(time.Duration(a.Pause) * time.Millisecond)
 		case a.Close == "fin":
 			_ = cl.HalfClose()
 		case a.Close == "rst":

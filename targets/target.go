@@ -45,18 +45,19 @@ type Concurrent interface {
 	Concurrent() bool
 }
 
-// Networked is implemented by a target whose programs are reached over a
-// network of its own (ref: an in-memory loopback): the raw peer dials and
-// listens there. A nil network, or a target without the method, is the
-// kernel's.
-type Networked interface {
-	Network() *memnet.Network
+// InMemory is implemented by a target whose programs run in this process
+// (ref): each run then gets an in-memory loopback of its own (Env.Net),
+// where the program and the raw peer talk, on a clock that skips the
+// silences of a case.
+type InMemory interface {
+	InMemory() bool
 }
 
-// networkOf is the network the raw peer uses to reach t's programs.
-func networkOf(t Target) *memnet.Network {
-	if n, ok := t.(Networked); ok {
-		return n.Network()
+// networkFor is a fresh network for one run on t: in memory when t runs
+// in this process and says so, else nil (the kernel's).
+func networkFor(t Target) *memnet.Network {
+	if m, ok := t.(InMemory); ok && m.InMemory() {
+		return memnet.New()
 	}
 	return nil
 }
@@ -69,4 +70,8 @@ type Env struct {
 	// PeerPath is the scripted server's Unix socket path ({$peer: path},
 	// wire.peer_on: unix); "" otherwise.
 	PeerPath string
+	// Net is the run's in-memory network (an InMemory target's): the
+	// program listens and dials there, its loop runs on Net's clock, and
+	// its goroutines are ones Net counts. Nil: the kernel's.
+	Net *memnet.Network
 }

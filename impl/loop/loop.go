@@ -20,12 +20,13 @@ import (
 type Loop struct {
 	// Net is the network the loop's servers listen and sockets connect
 	// on: nil for the kernel's sockets, or an in-memory loopback shared
-	// with the raw peer (package memnet). Set before Run.
+	// with the raw peer (package memnet), whose clock the loop's timers
+	// then run on.
 	Net *memnet.Network
 
 	mu      sync.Mutex
 	posted  []func() // I/O callbacks from other goroutines
-	wake    chan struct{}
+	wake    *memnet.Waiter
 	handles int // active handles (servers, sockets) posting from outside
 
 	// Below: touched only by the loop goroutine.
@@ -38,8 +39,13 @@ type Loop struct {
 	stopped    bool
 }
 
-// New returns an idle loop.
-func New() *Loop { return &Loop{wake: make(chan struct{}, 1)} }
+// New returns an idle loop on the kernel's network and the wall clock.
+func New() *Loop { return NewOn(nil) }
+
+// NewOn returns an idle loop on network n: its handles listen and dial
+// there, and its timers run on n's clock. The loop's goroutine must be
+// one n counts (started with n.Go).
+func NewOn(n *memnet.Network) *Loop { return &Loop{Net: n, wake: n.NewWaiter()} }
 
 // Post schedules fn as an I/O callback. Safe from any goroutine; it never
 // blocks, so a reader goroutine can always finish even after the loop ended.
@@ -47,10 +53,7 @@ func (l *Loop) Post(fn func()) {
 	l.mu.Lock()
 	l.posted = append(l.posted, fn)
 	l.mu.Unlock()
-	select {
-	case l.wake <- struct{}{}:
-	default:
-	}
+	l.wake.Wake()
 }
 
 // Ref and Unref count handles that keep the loop alive while they may still
@@ -62,14 +65,12 @@ func (l *Loop) Unref() {
 	l.mu.Lock()
 	l.handles--
 	l.mu.Unlock()
-	select {
-	case l.wake <- struct{}{}:
-	default:
-	}
+	l.wake.Wake()
 }
 
-// Now is the loop's clock (the wall clock; timers are measured on it).
-func (l *Loop) Now() time.Time { return time.Now() }
+// Now is the loop's clock, its network's (the wall clock on the kernel's);
+// timers are measured on it.
+func (l *Loop) Now() time.Time { return l.Net.Now() }
 
 // NextTick queues fn to run before any other I/O or timer callback.
 func (l *Loop) NextTick(fn func()) { l.ticks = append(l.ticks, fn) }
@@ -97,7 +98,7 @@ func (l *Loop) SetTimeout(fn func(), d time.Duration) *Timer {
 		d = time.Millisecond
 	}
 	l.seq++
-	t := &Timer{when: time.Now().Add(d), seq: l.seq, fn: fn}
+	t := &Timer{when: l.Now().Add(d), seq: l.seq, fn: fn}
 	heap.Push(&l.timers, t)
 	return t
 }
@@ -151,7 +152,7 @@ func (l *Loop) Drain() {
 func (l *Loop) Run() {
 	for !l.stopped {
 		// timers
-		now := time.Now()
+		now := l.Now()
 		for len(l.timers) > 0 && !l.timers[0].when.After(now) {
 			t := heap.Pop(&l.timers).(*Timer)
 			l.run(t.fn)
@@ -195,19 +196,13 @@ func (l *Loop) Run() {
 			return
 		}
 		// poll: block for I/O until the next timer is due
+		var next time.Time
 		if len(l.timers) > 0 {
-			wait := time.Until(l.timers[0].when)
-			if wait > 0 {
-				tm := time.NewTimer(wait)
-				select {
-				case <-l.wake:
-				case <-tm.C:
-				}
-				tm.Stop()
+			if next = l.timers[0].when; !next.After(l.Now()) {
+				continue
 			}
-		} else {
-			<-l.wake
 		}
+		l.wake.Wait(next)
 	}
 }
 

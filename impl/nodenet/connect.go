@@ -36,7 +36,7 @@ func Connect(l *loop.Loop, host string, port int) *Socket {
 	prev, done := dialOrder.last, make(chan struct{})
 	dialOrder.last = done
 	dialOrder.Unlock()
-	go func() {
+	l.Net.Go(func() {
 		if prev != nil {
 			<-prev
 		}
@@ -74,7 +74,7 @@ func Connect(l *loop.Loop, host string, port int) *Socket {
 			}
 			s.startReading()
 		})
-	}()
+	})
 	return s
 }
 

@@ -49,7 +49,7 @@ func (s *Server) ListenOn(ln net.Listener) {
 	s.ln = ln
 	s.acceptDone = make(chan struct{})
 	s.Loop.Ref()
-	go s.accept()
+	s.Loop.Net.Go(s.accept)
 	s.Loop.Post(func() { s.Emit("listening") })
 }
 

@@ -110,7 +110,7 @@ func (s *Socket) touch() {
 func (s *Socket) startReading() {
 	s.reading = true
 	s.Loop.Ref()
-	go s.read()
+	s.Loop.Net.Go(s.read)
 }
 
 // readBufs holds the 64 KiB read buffers of socket readers.
@@ -645,7 +645,7 @@ func (s *Socket) connectAPI(host string, port int, lookup string) {
 		}
 		d := &pendingDial{}
 		s.dialing = d
-		go s.dial(d, "tcp", host, port, fam)
+		s.Loop.Net.Go(func() { s.dial(d, "tcp", host, port, fam) })
 	})
 }
 
@@ -662,7 +662,7 @@ func (s *Socket) connectPath(path string) {
 		}
 		d := &pendingDial{}
 		s.dialing = d
-		go s.dial(d, "unix", path, 0, 0)
+		s.Loop.Net.Go(func() { s.dial(d, "unix", path, 0, 0) })
 	})
 }
 

@@ -51,6 +51,7 @@ type Network struct {
 	mu        sync.Mutex
 	listeners map[int][]*Listener // by port
 	used      map[int]int         // ports held by listeners, connections and reserved closed ports
+	clk       clock               // clock.go
 }
 
 // New returns an empty network.
@@ -77,7 +78,7 @@ func (n *Network) Listen(network, addr string) (net.Listener, error) {
 			}
 		}
 	}
-	l := &Listener{net: n, ip: ip, port: port, network: network, signal: make(chan struct{}, 1)}
+	l := &Listener{net: n, ip: ip, port: port, network: network, w: n.NewWaiter()}
 	n.listeners[port] = append(n.listeners[port], l)
 	n.used[port]++
 	return l, nil
@@ -119,8 +120,8 @@ func (n *Network) Dial(network, addr string, timeout time.Duration) (net.Conn, e
 		srvRemote = &net.TCPAddr{IP: src.To16(), Port: local.Port}
 	}
 	pair := &pair{}
-	client := &Conn{pair: pair, net: n, local: local, remote: remote, ownPort: true, signal: make(chan struct{}, 1)}
-	server := &Conn{pair: pair, net: n, local: srvLocal, remote: srvRemote, signal: make(chan struct{}, 1)}
+	client := &Conn{pair: pair, net: n, local: local, remote: remote, ownPort: true, w: n.NewWaiter()}
+	server := &Conn{pair: pair, net: n, local: srvLocal, remote: srvRemote, w: n.NewWaiter()}
 	client.peer, server.peer = server, client
 	l.backlog = append(l.backlog, server)
 	l.wake()
@@ -241,18 +242,13 @@ type Listener struct {
 	ip       net.IP
 	port     int
 	network  string
-	signal   chan struct{} // a connect arrived or the listener closed
-	deadline time.Time     // of Accept; under net.mu
-	backlog  []*Conn       // under net.mu
-	closed   bool          // under net.mu
+	w        *Waiter   // woken when a connect arrives or the listener closes
+	deadline time.Time // of Accept; under net.mu
+	backlog  []*Conn   // under net.mu
+	closed   bool      // under net.mu
 }
 
-func (l *Listener) wake() {
-	select {
-	case l.signal <- struct{}{}:
-	default:
-	}
-}
+func (l *Listener) wake() { l.w.Wake() }
 
 // Addr is the bound address, with the port port 0 chose.
 func (l *Listener) Addr() net.Addr { return &net.TCPAddr{IP: l.ip, Port: l.port} }
@@ -269,12 +265,6 @@ func (l *Listener) SetDeadline(t time.Time) error {
 // Accept waits for a connect, until the listener closes or the deadline
 // passes (os.ErrDeadlineExceeded, as the kernel listener's).
 func (l *Listener) Accept() (net.Conn, error) {
-	var timer *time.Timer
-	defer func() {
-		if timer != nil {
-			timer.Stop()
-		}
-	}()
 	for {
 		c, ok, err := l.take()
 		if ok || err != nil {
@@ -283,23 +273,10 @@ func (l *Listener) Accept() (net.Conn, error) {
 		l.net.mu.Lock()
 		deadline := l.deadline
 		l.net.mu.Unlock()
-		var expired <-chan time.Time
-		if !deadline.IsZero() {
-			d := time.Until(deadline)
-			if d <= 0 {
-				return nil, &net.OpError{Op: "accept", Net: l.network, Addr: l.Addr(), Err: os.ErrDeadlineExceeded}
-			}
-			if timer == nil {
-				timer = time.NewTimer(d)
-			} else {
-				timer.Reset(d)
-			}
-			expired = timer.C
+		if !deadline.IsZero() && !deadline.After(l.net.Now()) {
+			return nil, &net.OpError{Op: "accept", Net: l.network, Addr: l.Addr(), Err: os.ErrDeadlineExceeded}
 		}
-		select {
-		case <-l.signal:
-		case <-expired:
-		}
+		l.w.Wait(deadline)
 	}
 }
 
@@ -366,8 +343,8 @@ type Conn struct {
 	net           *Network
 	peer          *Conn
 	local, remote *net.TCPAddr
-	ownPort       bool          // the dialling side holds its local port until Close
-	signal        chan struct{} // something changed for a blocked Read
+	ownPort       bool    // the dialling side holds its local port until Close
+	w             *Waiter // woken when something changes for a blocked Read
 
 	// Below: under pair.mu.
 	in         []byte    // received, not read yet
@@ -380,12 +357,7 @@ type Conn struct {
 	rdDeadline time.Time // of Read
 }
 
-func (c *Conn) wake() {
-	select {
-	case c.signal <- struct{}{}:
-	default:
-	}
-}
+func (c *Conn) wake() { c.w.Wake() }
 
 func (c *Conn) opErr(op string, err error) error {
 	return &net.OpError{Op: op, Net: "tcp", Source: c.local, Addr: c.remote, Err: err}
@@ -393,12 +365,6 @@ func (c *Conn) opErr(op string, err error) error {
 
 // Read reads what has arrived, then EOF, the reset or a closed error.
 func (c *Conn) Read(p []byte) (int, error) {
-	var timer *time.Timer
-	defer func() {
-		if timer != nil {
-			timer.Stop()
-		}
-	}()
 	for {
 		c.mu.Lock()
 		switch {
@@ -427,23 +393,10 @@ func (c *Conn) Read(p []byte) (int, error) {
 		}
 		deadline := c.rdDeadline
 		c.mu.Unlock()
-		var expired <-chan time.Time
-		if !deadline.IsZero() {
-			d := time.Until(deadline)
-			if d <= 0 {
-				return 0, c.opErr("read", os.ErrDeadlineExceeded)
-			}
-			if timer == nil {
-				timer = time.NewTimer(d)
-			} else {
-				timer.Reset(d)
-			}
-			expired = timer.C
+		if !deadline.IsZero() && !deadline.After(c.net.Now()) {
+			return 0, c.opErr("read", os.ErrDeadlineExceeded)
 		}
-		select {
-		case <-c.signal:
-		case <-expired:
-		}
+		c.w.Wait(deadline)
 	}
 }
 

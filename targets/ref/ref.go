@@ -27,26 +27,20 @@ import (
 	"github.com/nodespec/nodespec/targets"
 )
 
-// Target is the reference target. It has no state between cases but its
-// network.
+// Target is the reference target. It has no state between cases.
 type Target struct {
-	net *memnet.Network
+	kernel bool // NODESPEC_REF_NET=kernel: kernel sockets and the wall clock
 }
 
-// New returns the reference target. Its programs and the raw peer talk
-// over an in-memory loopback (package memnet), unless NODESPEC_REF_NET is
-// "kernel": then over the kernel's sockets, as a runtime's do. make test
-// runs the suite on ref both ways.
-func New() *Target {
-	if os.Getenv("NODESPEC_REF_NET") == "kernel" {
-		return &Target{}
-	}
-	return &Target{net: memnet.New()}
-}
+// New returns the reference target. Each run's program and the raw peer
+// talk over an in-memory loopback of the run's own (package memnet), on a
+// clock that skips the case's silences, unless NODESPEC_REF_NET is
+// "kernel": then over the kernel's sockets on the wall clock, as a
+// runtime's do. make test runs the suite on ref both ways.
+func New() *Target { return &Target{kernel: os.Getenv("NODESPEC_REF_NET") == "kernel"} }
 
-// Network implements targets.Networked: where the raw peer must dial and
-// listen to reach the programs (nil: the kernel's sockets).
-func (t *Target) Network() *memnet.Network { return t.net }
+// InMemory implements targets.InMemory.
+func (t *Target) InMemory() bool { return !t.kernel }
 
 // Info implements targets.Target.
 func (*Target) Info() targets.Info {
@@ -68,22 +62,22 @@ func (t *Target) Start(c *fixtures.Case, profile string, env targets.Env) (targe
 		return nil, fmt.Errorf("ref has no profile %q", profile)
 	}
 	s := &session{
-		loop:  loop.New(),
+		loop:  loop.NewOn(env.Net),
 		prog:  &c.Program,
 		names: map[any]string{},
 		count: map[string]int{},
 		objs:  map[string]any{},
 		done:  make(chan struct{}),
+		ended: env.Net.NewWaiter(),
 		env:   env,
 	}
-	s.loop.Net = t.net
 	s.mod = &nodehttp.Module{Profile: p, Loop: s.loop}
 	s.net = nodenet.NewModule() // a fresh process: net's defaults are the initial ones
 	s.net.Loop = s.loop
 	s.loop.Ref() // held until Finish, so the loop does not end between phases
 	setup := make(chan error, 1)
 	s.loop.Post(func() { setup <- s.setup(p) })
-	go func() { s.loop.Run(); close(s.done) }()
+	env.Net.Go(func() { s.loop.Run(); close(s.done); s.ended.Wake() })
 	if err := <-setup; err != nil {
 		s.stop()
 		return nil, err
@@ -111,8 +105,9 @@ type session struct {
 	objs   map[string]any // name -> object
 	count  map[string]int
 	events []trace.Entry
-	done   chan struct{}
-	callee callee // the call whose arguments are being decoded
+	done   chan struct{}  // closed when the loop has returned
+	ended  *memnet.Waiter // woken then
+	callee callee         // the call whose arguments are being decoded
 }
 
 // callee names the call a {$function: true} argument belongs to.
@@ -374,6 +369,14 @@ func (s *session) drainPeers() {
 	if s.server == nil {
 		return
 	}
+	if s.loop.Net != nil && s.network == "tcp" {
+		// In memory, the readers are done (or wait for more) once every
+		// goroutine of the run waits; the loop has then also run what
+		// the close caused. (A Unix socket is the kernel's: its reader
+		// waits in a system call the clock cannot see, so below.)
+		s.loop.Net.Settle(peerGrace)
+		return
+	}
 	got := make(chan []<-chan struct{}, 1)
 	s.loop.Post(func() {
 		var done []<-chan struct{}
@@ -396,7 +399,14 @@ func (s *session) drainPeers() {
 
 func (s *session) stop() {
 	s.loop.Unref()
-	<-s.done
+	for {
+		select {
+		case <-s.done:
+			return
+		default:
+			s.ended.Wait(time.Time{}) // on the network's clock: the loop's last timers may be skipped to
+		}
+	}
 }
 
 // kindOf names the kind of an impl object, as programs name them.
