@@ -20,7 +20,6 @@ import (
 	"testing"
 
 	. "github.com/onsi/ginkgo/v2"
-	"github.com/onsi/ginkgo/v2/reporters"
 	"github.com/onsi/ginkgo/v2/types"
 	. "github.com/onsi/gomega"
 	"go.uber.org/goleak"
@@ -209,7 +208,7 @@ var _ = ReportAfterSuite("nodespec reports", func(r Report) {
 	Expect(err).NotTo(HaveOccurred())
 	if dir := *outFlag; dir != "" {
 		Expect(os.MkdirAll(dir, 0o755)).To(Succeed())
-		Expect(reporters.GenerateJSONReport(r, filepath.Join(dir, "report.json"))).To(Succeed())
+		Expect(reports.WriteGinkgo(r, filepath.Join(dir, "report.json"))).To(Succeed())
 		Expect(reports.WriteJUnit(r, run, filepath.Join(dir, "junit.xml"))).To(Succeed())
 		var md bytes.Buffer
 		Expect(reports.WriteMarkdown(&md, run)).To(Succeed())

@@ -29,7 +29,7 @@ func main() {
 	base := flag.String("base", "", "the git revision to compare with (required)")
 	names := flag.String("targets", "ref,node20", "targets to run the whole suite on, comma-separated")
 	rounds := flag.Int("rounds", 3, "runs of each measurement per tree (the median is shown)")
-	procs := flag.Int("procs", 4, "suite processes (Ginkgo --procs), as make conformance")
+	procs := flag.Int("procs", 0, "suite processes (Ginkgo --procs) for every target and tree; 0: as each tree's make conformance runs the target (procsFor)")
 	flag.Parse()
 	if *base == "" {
 		fmt.Fprintln(os.Stderr, "nodespec-speed: give -base <git revision> (make speed BASE=<rev>)")
@@ -89,7 +89,7 @@ func run(base string, targetNames []string, rounds, procs int) error {
 				return err
 			}
 			for _, name := range targetNames {
-				if err := suite(t, head, name, procs, tmp); err != nil {
+				if err := suite(t, head, name, procsFor(t, name, procs), tmp); err != nil {
 					return err
 				}
 			}
@@ -130,12 +130,27 @@ func benchmark(t *tree) error {
 
 var ranLine = regexp.MustCompile(`Ran (\d+ of \d+) Specs in ([\d.]+) seconds`)
 
+// procsFor is how many suite processes a tree's make conformance runs a
+// target in: PROCS=4, except ref in one process from the tree on whose
+// Makefile says so (SUITE_PROCS: ref runs in memory on a skipping clock).
+// A positive -procs wins.
+func procsFor(t *tree, target string, procs int) int {
+	if procs > 0 {
+		return procs
+	}
+	mk, _ := os.ReadFile(filepath.Join(t.dir, "Makefile"))
+	if target == "ref" && bytes.Contains(mk, []byte("SUITE_PROCS")) {
+		return 1
+	}
+	return 4
+}
+
 // suite runs the whole suite on a target under the Ginkgo CLI of this tree
 // and records its wall time and Ginkgo's own "Ran … in" time.
 func suite(t *tree, head, target string, procs int, tmp string) error {
 	outDir := filepath.Join(tmp, "out-"+t.name+"-"+target)
-	// The Ginkgo flags of make conformance, the same for both trees, so
-	// the comparison is of the suites and not of how each Makefile ran them.
+	// The Ginkgo flags of make conformance, the same for both trees but
+	// the process count, which is each tree's own (procsFor).
 	cmd := exec.Command("go", "tool", "ginkgo", "--no-color", "--procs="+strconv.Itoa(procs), "--output-interceptor-mode=none", t.suite, "--", "-nodespec.out="+outDir)
 	cmd.Dir = head // for `go tool` (the suite binary needs no tree: it embeds its fixtures)
 	cmd.Env = append(os.Environ(), "NODESPEC_TARGET="+target)
@@ -188,7 +203,11 @@ func change(before, after float64) string {
 
 func report(trees []*tree, targetNames []string, rounds, procs int) {
 	b, h := trees[0], trees[1]
-	fmt.Printf("base %s, head %s; median of %d rounds, the trees taking turns; suite with --procs=%d\n\n", b.rev, h.rev, rounds, procs)
+	var how []string
+	for _, name := range targetNames {
+		how = append(how, fmt.Sprintf("%s --procs=%d/%d", name, procsFor(b, name, procs), procsFor(h, name, procs)))
+	}
+	fmt.Printf("base %s, head %s; median of %d rounds, the trees taking turns; suite processes (base/head): %s\n\n", b.rev, h.rev, rounds, strings.Join(how, ", "))
 	fmt.Println("| measure | base | head | change |")
 	fmt.Println("|---|---|---|---|")
 	var benches []string

@@ -122,18 +122,26 @@ func (n *Network) NewWaiter() *Waiter { return &Waiter{n: n, ch: make(chan struc
 // Wake ends a Wait, or the next one if none is under way. Safe from any
 // goroutine, counted or not.
 func (w *Waiter) Wake() {
-	if w.n != nil {
-		c := &w.n.clk
-		c.mu.Lock()
-		if w.waiting {
-			w.waiting = false
-			c.busy++
-			if w.timer != nil {
-				heap.Remove(&c.timers, w.timer.index)
-				w.timer = nil
-			}
+	if w.n == nil {
+		select {
+		case w.ch <- struct{}{}:
+		default:
 		}
-		c.mu.Unlock()
+		return
+	}
+	// The wake is sent under the lock Wait looks at it under: sent after
+	// Wait found the channel empty but before it marked itself waiting,
+	// Wait would return uncounted, and the count would be off by one.
+	c := &w.n.clk
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if w.waiting {
+		w.waiting = false
+		c.busy++
+		if w.timer != nil {
+			heap.Remove(&c.timers, w.timer.index)
+			w.timer = nil
+		}
 	}
 	select {
 	case w.ch <- struct{}{}:
