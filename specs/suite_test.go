@@ -6,6 +6,7 @@ package specs
 
 import (
 	"bytes"
+	"errors"
 	"flag"
 	"fmt"
 	"hash/fnv"
@@ -208,11 +209,22 @@ var _ = ReportAfterSuite("nodespec reports", func(r Report) {
 	Expect(err).NotTo(HaveOccurred())
 	if dir := *outFlag; dir != "" {
 		Expect(os.MkdirAll(dir, 0o755)).To(Succeed())
-		Expect(reports.WriteGinkgo(r, filepath.Join(dir, "report.json"))).To(Succeed())
-		Expect(reports.WriteJUnit(r, run, filepath.Join(dir, "junit.xml"))).To(Succeed())
-		var md bytes.Buffer
-		Expect(reports.WriteMarkdown(&md, run)).To(Succeed())
-		Expect(os.WriteFile(filepath.Join(dir, "summary.md"), md.Bytes(), 0o644)).To(Succeed())
+		// The three are written side by side: encoding them is most of
+		// the time a ref run spends after its last spec.
+		errs := make([]error, 3)
+		var wg sync.WaitGroup
+		wg.Add(3)
+		go func() { defer wg.Done(); errs[0] = reports.WriteGinkgo(r, filepath.Join(dir, "report.json")) }()
+		go func() { defer wg.Done(); errs[1] = reports.WriteJUnit(r, run, filepath.Join(dir, "junit.xml")) }()
+		go func() {
+			defer wg.Done()
+			var md bytes.Buffer
+			if errs[2] = reports.WriteMarkdown(&md, run); errs[2] == nil {
+				errs[2] = os.WriteFile(filepath.Join(dir, "summary.md"), md.Bytes(), 0o644)
+			}
+		}()
+		wg.Wait()
+		Expect(errors.Join(errs...)).To(Succeed())
 	}
 	if path := *writeFlag; path != "" {
 		prev, err := reports.ReadBaselineFile(path)
