@@ -55,6 +55,8 @@ type Client struct {
 	conn         net.Conn
 	net          *memnet.Network // the connection's network: its clock times waits
 	w            *memnet.Waiter  // on an in-memory network: the reader wakes WaitFor
+	waitMu       sync.Mutex      // on an in-memory network: WaitFors side by side take turns (w has one waiter)
+	pauseW       *memnet.Waiter  // on an in-memory network: Close ends Send's pause
 	writeTimeout atomic.Int64    // time.Duration
 
 	mu      sync.Mutex
@@ -110,7 +112,7 @@ func newClient(conn net.Conn, n *memnet.Network) *Client {
 	}
 	c.writeTimeout.Store(int64(DefaultWriteTimeout))
 	if n != nil {
-		c.w = n.NewWaiter()
+		c.w, c.pauseW = n.NewWaiter(), n.NewWaiter()
 	}
 	n.Go(c.read)
 	return c
@@ -185,7 +187,16 @@ func (c *Client) Send(b []byte, seg Segmentation) error {
 	var pause *time.Timer
 	for i, chunk := range chunks {
 		if i > 0 && seg.Pause > 0 && c.net != nil {
-			c.net.Sleep(seg.Pause) // on the network's clock
+			// On the network's clock; Close ends it, as below.
+			end := c.net.Now().Add(seg.Pause)
+			for c.net.Now().Before(end) {
+				select {
+				case <-c.closing:
+					return fmt.Errorf("rawwire: send %s: chunk %d/%d: %w", seg.Name, i+1, len(chunks), net.ErrClosed)
+				default:
+				}
+				c.pauseW.Wait(end)
+			}
 		} else if i > 0 && seg.Pause > 0 {
 			if pause == nil {
 				pause = time.NewTimer(seg.Pause)
@@ -269,12 +280,16 @@ func (c *Client) WaitFor(deadline time.Time, pred func(received []byte) bool) Re
 
 		if c.net != nil {
 			// On the network's clock: Wait uncounts us, so the clock can
-			// skip to the deadline when nothing else is under way.
+			// skip to the deadline when nothing else is under way. One
+			// caller waits at a time (a Waiter has one waiter).
+			c.waitMu.Lock()
 			if !deadline.After(c.net.Now()) {
+				c.waitMu.Unlock()
 				expired = true
 				continue
 			}
 			c.w.Wait(deadline)
+			c.waitMu.Unlock()
 			continue
 		}
 		if timer == nil {
@@ -311,6 +326,9 @@ func Contains(sub string) func([]byte) bool {
 func (c *Client) Close() error {
 	c.closeOnce.Do(func() {
 		close(c.closing)
+		if c.pauseW != nil {
+			c.pauseW.Wake()
+		}
 		c.closeErr = c.conn.Close()
 		<-c.done // Close interrupted the reader's conn.Read, so this is prompt
 	})

@@ -181,6 +181,7 @@ var _ = BeforeSuite(func() {
 })
 
 var _ = AfterSuite(func() {
+	aheadWG.Wait() // runs started ahead for specs an interrupt or a failure left unrun
 	if target != nil {
 		Expect(target.Close()).To(Succeed())
 	}
@@ -310,33 +311,15 @@ func specLabels(c *fixtures.Case, profile string) Labels {
 // run, without running it (make list): one line per case and profile (a
 // case whose profiles lack the profile runs too, and reports n/a).
 func listCases(path string) error {
-	suiteCfg, _ := GinkgoConfiguration()
-	keep := func([]string) bool { return true }
-	if suiteCfg.LabelFilter != "" {
-		f, err := types.ParseLabelFilter(suiteCfg.LabelFilter)
-		if err != nil {
-			return err
-		}
-		keep = f
-	}
-	var focus []*regexp.Regexp
-	for _, f := range suiteCfg.FocusStrings {
-		re, err := regexp.Compile(f)
-		if err != nil {
-			return fmt.Errorf("focus %q: %w", f, err)
-		}
-		focus = append(focus, re)
+	willRun, err := specFilter()
+	if err != nil {
+		return err
 	}
 	var b strings.Builder
 	n := 0
 	for _, c := range cases {
 		for _, p := range profiles {
-			if !keep(specLabels(c, p)) {
-				continue
-			}
-			// Ginkgo focuses on the full text: the Describe, then the It.
-			text := c.Sections[0] + " " + specName(c, p)
-			if len(focus) > 0 && !slices.ContainsFunc(focus, func(re *regexp.Regexp) bool { return re.MatchString(text) }) {
+			if !willRun(c, p) {
 				continue
 			}
 			fmt.Fprintf(&b, "%s\t%s\t%s\n", c.ID, p, strings.Join(c.Sections, " "))
@@ -346,6 +329,118 @@ func listCases(path string) error {
 	fmt.Fprintf(&b, "# %d case run(s) of %d fixtures on %s\n", n, len(cases), targetName)
 	return os.WriteFile(path, []byte(b.String()), 0o644)
 }
+
+// specFilter tells which specs a run with Ginkgo's label filter, focus
+// and skip runs: make list prints them, and the look-ahead (aheadOf) runs
+// only those.
+func specFilter() (func(*fixtures.Case, string) bool, error) {
+	suiteCfg, _ := GinkgoConfiguration()
+	keep := func([]string) bool { return true }
+	if suiteCfg.LabelFilter != "" {
+		f, err := types.ParseLabelFilter(suiteCfg.LabelFilter)
+		if err != nil {
+			return nil, err
+		}
+		keep = f
+	}
+	compile := func(what string, strs []string) ([]*regexp.Regexp, error) {
+		var out []*regexp.Regexp
+		for _, f := range strs {
+			re, err := regexp.Compile(f)
+			if err != nil {
+				return nil, fmt.Errorf("%s %q: %w", what, f, err)
+			}
+			out = append(out, re)
+		}
+		return out, nil
+	}
+	focus, err := compile("focus", suiteCfg.FocusStrings)
+	if err != nil {
+		return nil, err
+	}
+	skip, err := compile("skip", suiteCfg.SkipStrings)
+	if err != nil {
+		return nil, err
+	}
+	return func(c *fixtures.Case, p string) bool {
+		if !keep(specLabels(c, p)) {
+			return false
+		}
+		// Ginkgo matches the full text: the Describe, then the It.
+		text := c.Sections[0] + " " + specName(c, p)
+		matches := func(re *regexp.Regexp) bool { return re.MatchString(text) }
+		if len(focus) > 0 && !slices.ContainsFunc(focus, matches) {
+			return false
+		}
+		return !slices.ContainsFunc(skip, matches)
+	}, nil
+}
+
+// The look-ahead: on a target that runs cases in memory in this process
+// (ref, targets.InMemory), the first spec of a section starts the runs of every spec of the
+// section that will run, a few at a time, so the next spec's runs go on
+// while this one is judged and reported: Ginkgo runs specs one after the
+// other, and a ref run is short enough that its judging and reporting left
+// a core idle (the ref suite's spec time went 1.3 s -> 1.0 s). Each spec
+// still judges its own runs; only when they ran differs, and a spec's
+// duration in the reports is its wait for them.
+var (
+	aheadMu      sync.Mutex
+	aheadStarted = map[string]bool{}      // sections whose runs were started
+	aheadRuns    = map[string]*aheadRun{} // by spec name
+	aheadSlots   = make(chan struct{}, 6) // specs whose runs go on at once
+	aheadWG      sync.WaitGroup           // AfterSuite waits for every run
+	aheadFilter  func(*fixtures.Case, string) bool
+)
+
+type aheadRun struct {
+	done chan struct{}
+	runs []segRun
+}
+
+// aheadOf is the spec's runs, started ahead if this is the first spec of
+// its section to run; nil when nothing was started for it.
+func aheadOf(c *fixtures.Case, profile string) *aheadRun {
+	aheadMu.Lock()
+	defer aheadMu.Unlock()
+	sec := c.Sections[0]
+	if !aheadStarted[sec] {
+		aheadStarted[sec] = true
+		if aheadFilter == nil {
+			f, err := specFilter()
+			if err != nil {
+				return nil
+			}
+			aheadFilter = f
+		}
+		for _, sc := range cases {
+			if !claimedIn(sc, sec) {
+				continue
+			}
+			for _, p := range profiles {
+				if ok, _ := oracle.Applicable(sc, p, targetInfo); !ok || !aheadFilter(sc, p) {
+					continue
+				}
+				r := &aheadRun{done: make(chan struct{})}
+				aheadRuns[specName(sc, p)] = r
+				aheadWG.Add(1)
+				go func() {
+					defer aheadWG.Done()
+					aheadSlots <- struct{}{}
+					r.runs = runSegmentations(sc, p, segmentations(sc))
+					<-aheadSlots
+					close(r.done)
+				}()
+			}
+		}
+	}
+	r := aheadRuns[specName(c, profile)]
+	delete(aheadRuns, specName(c, profile))
+	return r
+}
+
+// claimedIn tells whether the spec tree puts case c under section sec.
+func claimedIn(c *fixtures.Case, sec string) bool { return c.Sections[0] == sec && claimed[c.ID] }
 
 // segmentations: a server-side case runs whole, byte by byte and split at
 // random points; the random seed derives from Ginkgo's --seed and the case
@@ -447,7 +542,16 @@ func runCase(c *fixtures.Case, profile string) {
 	var first *trace.Trace
 	var verdict oracle.Verdict
 	segs := segmentations(c)
-	runs := runSegmentations(c, profile, segs)
+	var runs []segRun
+	if m, ok := target.(targets.InMemory); ok && m.InMemory() {
+		if r := aheadOf(c, profile); r != nil {
+			<-r.done
+			runs = r.runs
+		}
+	}
+	if runs == nil {
+		runs = runSegmentations(c, profile, segs)
+	}
 	for i, seg := range segs {
 		run.Segmentation = seg.Name
 		tr, err := runs[i].tr, runs[i].err

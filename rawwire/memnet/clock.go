@@ -27,7 +27,8 @@ type clock struct {
 	mu     sync.Mutex
 	offset time.Duration // skipped so far
 	busy   int           // counted goroutines not waiting
-	timers timerHeap
+	timers timerHeap     // deadlines of Waits
+	quiet  []*timerEntry // Settles: due when all wait, or at their grace's end
 	seq    int
 	wall   *time.Timer // fires the earliest deadline at the wall clock's pace
 }
@@ -99,8 +100,9 @@ func (n *Network) Settle(grace time.Duration) {
 	c := &n.clk
 	c.mu.Lock()
 	w.waiting = true
-	w.timer = c.add(c.now(), w, true)
-	w.timer.graceEnd = c.now().Add(grace)
+	c.seq++
+	w.timer = &timerEntry{when: c.now().Add(grace), seq: c.seq, w: w, quiet: true, index: -1}
+	c.quiet = append(c.quiet, w.timer)
 	c.busy--
 	c.settleLocked()
 	c.mu.Unlock()
@@ -108,7 +110,9 @@ func (n *Network) Settle(grace time.Duration) {
 }
 
 // Waiter is where one goroutine waits for another to Wake it, or for a
-// deadline of the network's clock.
+// deadline of the network's clock. One goroutine waits on a Waiter at a
+// time (its owner: a connection's reader, the loop, a client's script);
+// callers that may wait side by side serialise first.
 type Waiter struct {
 	n       *Network
 	ch      chan struct{} // a wake, buffered: one sent before Wait is not lost
@@ -138,10 +142,8 @@ func (w *Waiter) Wake() {
 	if w.waiting {
 		w.waiting = false
 		c.busy++
-		if w.timer != nil {
-			heap.Remove(&c.timers, w.timer.index)
-			w.timer = nil
-		}
+		c.drop(w.timer)
+		w.timer = nil
 	}
 	select {
 	case w.ch <- struct{}{}:
@@ -188,15 +190,14 @@ func (w *Waiter) Wait(deadline time.Time) {
 	<-w.ch
 }
 
-// timerEntry is a Wait's deadline, or a Settle (quiet: due only when the
-// network is quiescent, or once its grace has passed).
+// timerEntry is a Wait's deadline (in timers), or a Settle (in quiet:
+// due when the network is quiescent, or at when, its grace's end).
 type timerEntry struct {
-	when     time.Time
-	seq      int
-	w        *Waiter
-	index    int
-	quiet    bool
-	graceEnd time.Time
+	when  time.Time
+	seq   int
+	w     *Waiter
+	index int
+	quiet bool
 }
 
 func (c *clock) add(when time.Time, w *Waiter, quiet bool) *timerEntry {
@@ -206,9 +207,25 @@ func (c *clock) add(when time.Time, w *Waiter, quiet bool) *timerEntry {
 	return t
 }
 
+// drop removes t (nil: nothing) from where it waits. Called with mu held.
+func (c *clock) drop(t *timerEntry) {
+	switch {
+	case t == nil:
+	case t.quiet:
+		for i, q := range c.quiet {
+			if q == t {
+				c.quiet = append(c.quiet[:i:i], c.quiet[i+1:]...)
+				break
+			}
+		}
+	default:
+		heap.Remove(&c.timers, t.index)
+	}
+}
+
 // fire wakes t's waiter, counting it. Called with mu held.
 func (c *clock) fire(t *timerEntry) {
-	heap.Remove(&c.timers, t.index)
+	c.drop(t)
 	w := t.w
 	w.timer = nil
 	if w.waiting {
@@ -230,16 +247,21 @@ func (c *clock) settleLocked() {
 		c.mu.Unlock() // so a test that recovers can still close its connections
 		panic("memnet: clock: more goroutines waiting than were counted (a goroutine not started with Go, nor between Enter and Leave)")
 	}
-	if len(c.timers) == 0 {
-		return
-	}
-	if c.busy == 0 {
-		t := c.timers[0]
-		if d := t.when.Sub(c.now()); d > 0 {
-			c.offset += d
+	// A fired entry whose waiter had already been woken counts nobody,
+	// so the loop goes on until someone counts or nothing is left.
+	for c.busy == 0 {
+		switch {
+		case len(c.quiet) > 0:
+			c.fire(c.quiet[0]) // all wait: a Settle is over, no time skipped
+		case len(c.timers) > 0:
+			t := c.timers[0]
+			if d := t.when.Sub(c.now()); d > 0 {
+				c.offset += d
+			}
+			c.fire(t)
+		default:
+			return
 		}
-		c.fire(t)
-		return
 	}
 	c.armWall()
 }
@@ -247,13 +269,9 @@ func (c *clock) settleLocked() {
 // armWall sets the wall clock's timer for the earliest deadline. Called
 // with mu held.
 func (c *clock) armWall() {
-	if len(c.timers) == 0 {
+	due, ok := c.nextDue()
+	if !ok {
 		return
-	}
-	t := c.timers[0]
-	due := t.when
-	if t.quiet {
-		due = t.graceEnd
 	}
 	d := due.Sub(c.now())
 	if c.wall == nil {
@@ -269,29 +287,40 @@ func (c *clock) wallFired() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	now := c.now()
-	for len(c.timers) > 0 {
-		t := c.timers[0]
-		due := t.when
-		if t.quiet {
-			due = t.graceEnd
+	for len(c.timers) > 0 && !c.timers[0].when.After(now) {
+		c.fire(c.timers[0])
+	}
+	for i := 0; i < len(c.quiet); {
+		if q := c.quiet[i]; !q.when.After(now) {
+			c.fire(q) // removes it from quiet
+			continue
 		}
-		if due.After(now) {
-			break
-		}
-		c.fire(t)
+		i++
 	}
 	c.armWall()
+}
+
+// nextDue is the earliest time the wall clock must fire something at: the
+// first deadline, or the first end of a Settle's grace.
+func (c *clock) nextDue() (time.Time, bool) {
+	var due time.Time
+	ok := false
+	if len(c.timers) > 0 {
+		due, ok = c.timers[0].when, true
+	}
+	for _, q := range c.quiet {
+		if !ok || q.when.Before(due) {
+			due, ok = q.when, true
+		}
+	}
+	return due, ok
 }
 
 type timerHeap []*timerEntry
 
 func (h timerHeap) Len() int { return len(h) }
 func (h timerHeap) Less(i, j int) bool {
-	// A quiet entry (Settle) comes first among those due at one time.
 	if h[i].when.Equal(h[j].when) {
-		if h[i].quiet != h[j].quiet {
-			return h[i].quiet
-		}
 		return h[i].seq < h[j].seq
 	}
 	return h[i].when.Before(h[j].when)

@@ -116,3 +116,23 @@ func TestSettleWaitsForTheReader(t *testing.T) {
 		t.Fatalf("Settle skipped %s", skipped)
 	}
 }
+
+// A Settle under way does not hold back other deadlines while the clock
+// keeps the wall clock's pace (here a counted goroutine blocks on a
+// channel): a 30 ms sleep ends after about 30 ms, not at the Settle's
+// grace.
+func TestSettleHoldsNoDeadlineBack(t *testing.T) {
+	n := memnet.New()
+	n.Enter()
+	defer n.Leave()
+	release := make(chan struct{})
+	n.Go(func() { <-release })
+	n.Go(func() { n.Settle(5 * time.Second) })
+	wall := time.Now()
+	n.Sleep(30 * time.Millisecond)
+	close(release)
+	if real := time.Since(wall); real > 2*time.Second {
+		t.Fatalf("a 30 ms sleep took %s beside a Settle with a 5 s grace", real)
+	}
+	n.Sleep(time.Millisecond) // all wait: the Settle ends, then this
+}

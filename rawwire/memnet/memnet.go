@@ -242,10 +242,11 @@ type Listener struct {
 	ip       net.IP
 	port     int
 	network  string
-	w        *Waiter   // woken when a connect arrives or the listener closes
-	deadline time.Time // of Accept; under net.mu
-	backlog  []*Conn   // under net.mu
-	closed   bool      // under net.mu
+	w        *Waiter    // woken when a connect arrives or the listener closes
+	acceptMu sync.Mutex // Accepts side by side wait one after the other (w has one waiter)
+	deadline time.Time  // of Accept; under net.mu
+	backlog  []*Conn    // under net.mu
+	closed   bool       // under net.mu
 }
 
 func (l *Listener) wake() { l.w.Wake() }
@@ -264,17 +265,21 @@ func (l *Listener) SetDeadline(t time.Time) error {
 
 // Accept waits for a connect, until the listener closes or the deadline
 // passes (os.ErrDeadlineExceeded, as the kernel listener's).
+// A deadline already past wins over a connect waiting, as on the kernel's
+// listener.
 func (l *Listener) Accept() (net.Conn, error) {
+	l.acceptMu.Lock()
+	defer l.acceptMu.Unlock()
 	for {
-		c, ok, err := l.take()
-		if ok || err != nil {
-			return c, err
-		}
 		l.net.mu.Lock()
 		deadline := l.deadline
 		l.net.mu.Unlock()
 		if !deadline.IsZero() && !deadline.After(l.net.Now()) {
 			return nil, &net.OpError{Op: "accept", Net: l.network, Addr: l.Addr(), Err: os.ErrDeadlineExceeded}
+		}
+		c, ok, err := l.take()
+		if ok || err != nil {
+			return c, err
 		}
 		l.w.Wait(deadline)
 	}
@@ -343,8 +348,9 @@ type Conn struct {
 	net           *Network
 	peer          *Conn
 	local, remote *net.TCPAddr
-	ownPort       bool    // the dialling side holds its local port until Close
-	w             *Waiter // woken when something changes for a blocked Read
+	ownPort       bool       // the dialling side holds its local port until Close
+	w             *Waiter    // woken when something changes for a blocked Read
+	readMu        sync.Mutex // Reads side by side wait one after the other (w has one waiter)
 
 	// Below: under pair.mu.
 	in         []byte    // received, not read yet
@@ -363,10 +369,20 @@ func (c *Conn) opErr(op string, err error) error {
 	return &net.OpError{Op: op, Net: "tcp", Source: c.local, Addr: c.remote, Err: err}
 }
 
-// Read reads what has arrived, then EOF, the reset or a closed error.
+// Read reads what has arrived, then EOF, the reset or a closed error. A
+// read deadline already past wins over bytes waiting, as on the kernel's.
 func (c *Conn) Read(p []byte) (int, error) {
+	c.readMu.Lock()
+	defer c.readMu.Unlock()
 	for {
 		c.mu.Lock()
+		if dl := c.rdDeadline; !dl.IsZero() && !c.closed {
+			c.mu.Unlock()
+			if !dl.After(c.net.Now()) {
+				return 0, c.opErr("read", os.ErrDeadlineExceeded)
+			}
+			c.mu.Lock()
+		}
 		switch {
 		case c.closed:
 			c.mu.Unlock()

@@ -172,6 +172,28 @@ var scenarios = map[string]scenario{
 		}
 		return out
 	},
+	// A deadline already past wins over a connect waiting in the backlog,
+	// and over bytes waiting to be read.
+	"past deadlines": func(t *testing.T, n *memnet.Network) []string {
+		p, err := rawwire.ListenOn(n, "tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer p.Close()
+		c, err := n.Dial("tcp", p.Addr().String(), time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		_, e1 := p.Accept(time.Time{}) // "now"
+		cl, e2 := p.Accept(n.Now().Add(time.Second))
+		if e2 == nil {
+			cl.Send([]byte("x"), rawwire.Whole())
+		}
+		c.SetReadDeadline(n.Now().Add(-time.Second))
+		_, e3 := c.Read(make([]byte, 1))
+		return []string{outcome(e1), outcome(e2), outcome(e3)}
+	},
 	// Accept's deadline, and the raw peer's pending accept.
 	"accept": func(t *testing.T, n *memnet.Network) []string {
 		p, err := rawwire.ListenOn(n, "tcp", "127.0.0.1:0")
