@@ -95,6 +95,8 @@ var (
 	profiles   []string
 	groups     []string            // section-id prefixes, in the order the group files declare them
 	claimed    = map[string]bool{} // case ids placed by a section group
+	// sectionCases are the cases under each section's Describe, in order.
+	sectionCases = map[string][]*fixtures.Case{}
 
 	target     targets.Target
 	targetInfo oracle.Target
@@ -283,6 +285,7 @@ func describeSections(prefix string) {
 	}
 	slices.Sort(order)
 	for _, sec := range order {
+		sectionCases[sec] = bySection[sec]
 		Describe(sec, func() {
 			for _, c := range bySection[sec] {
 				for _, p := range profiles {
@@ -413,10 +416,7 @@ func aheadOf(c *fixtures.Case, profile string) *aheadRun {
 			}
 			aheadFilter = f
 		}
-		for _, sc := range cases {
-			if !claimedIn(sc, sec) {
-				continue
-			}
+		for _, sc := range sectionCases[sec] {
 			for _, p := range profiles {
 				if ok, _ := oracle.Applicable(sc, p, targetInfo); !ok || !aheadFilter(sc, p) {
 					continue
@@ -438,9 +438,6 @@ func aheadOf(c *fixtures.Case, profile string) *aheadRun {
 	delete(aheadRuns, specName(c, profile))
 	return r
 }
-
-// claimedIn tells whether the spec tree puts case c under section sec.
-func claimedIn(c *fixtures.Case, sec string) bool { return c.Sections[0] == sec && claimed[c.ID] }
 
 // segmentations: a server-side case runs whole, byte by byte and split at
 // random points; the random seed derives from Ginkgo's --seed and the case
