@@ -1,7 +1,9 @@
 // Package nodenet is the part of Node's `net` module the reference
-// implementation needs: a listening Server and its Sockets, backed by real
-// Go connections so the raw peer talks to real TCP. Socket readers and the
-// accept loop run on their own goroutines and only ever Post to the loop.
+// implementation needs: a listening Server and its Sockets, backed by Go
+// connections on the loop's network (the kernel's TCP, or the in-memory
+// loopback a ref run shares with the raw peer, rawwire/memnet). Socket
+// readers and the accept loop run on their own goroutines, started on the
+// network so its clock counts them, and only ever Post to the loop.
 package nodenet
 
 import (
