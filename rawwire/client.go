@@ -56,7 +56,7 @@ type Client struct {
 	net          *memnet.Network // the connection's network: its clock times waits
 	w            *memnet.Waiter  // on an in-memory network: the reader wakes WaitFor
 	waitMu       sync.Mutex      // on an in-memory network: WaitFors side by side take turns (w has one waiter)
-	pauseW       *memnet.Waiter  // on an in-memory network: Close ends Send's pause
+	pauseW       *memnet.Waiter  // Close ends Send's pause
 	writeTimeout atomic.Int64    // time.Duration
 
 	mu      sync.Mutex
@@ -111,8 +111,9 @@ func newClient(conn net.Conn, n *memnet.Network) *Client {
 		done:    make(chan struct{}),
 	}
 	c.writeTimeout.Store(int64(DefaultWriteTimeout))
+	c.pauseW = n.NewWaiter()
 	if n != nil {
-		c.w, c.pauseW = n.NewWaiter(), n.NewWaiter()
+		c.w = n.NewWaiter()
 	}
 	n.Go(c.read)
 	return c
@@ -184,10 +185,10 @@ func (c *Client) SetWriteTimeout(d time.Duration) {
 // bytes received meanwhile stay available to Wait. Close interrupts a pause.
 func (c *Client) Send(b []byte, seg Segmentation) error {
 	chunks := seg.Chunks(b)
-	var pause *time.Timer
 	for i, chunk := range chunks {
-		if i > 0 && seg.Pause > 0 && c.net != nil {
-			// On the network's clock; Close ends it, as below.
+		if i > 0 && seg.Pause > 0 {
+			// On the connection's clock (its network's, or the wall
+			// clock's on the kernel's); Close ends the pause.
 			end := c.net.Now().Add(seg.Pause)
 			for c.net.Now().Before(end) {
 				select {
@@ -196,18 +197,6 @@ func (c *Client) Send(b []byte, seg Segmentation) error {
 				default:
 				}
 				c.pauseW.Wait(end)
-			}
-		} else if i > 0 && seg.Pause > 0 {
-			if pause == nil {
-				pause = time.NewTimer(seg.Pause)
-				defer pause.Stop()
-			} else {
-				pause.Reset(seg.Pause)
-			}
-			select {
-			case <-pause.C:
-			case <-c.closing:
-				return fmt.Errorf("rawwire: send %s: chunk %d/%d: %w", seg.Name, i+1, len(chunks), net.ErrClosed)
 			}
 		}
 		if err := c.conn.SetWriteDeadline(time.Now().Add(time.Duration(c.writeTimeout.Load()))); err != nil {
@@ -326,9 +315,7 @@ func Contains(sub string) func([]byte) bool {
 func (c *Client) Close() error {
 	c.closeOnce.Do(func() {
 		close(c.closing)
-		if c.pauseW != nil {
-			c.pauseW.Wake()
-		}
+		c.pauseW.Wake()
 		c.closeErr = c.conn.Close()
 		<-c.done // Close interrupted the reader's conn.Read, so this is prompt
 	})

@@ -15,8 +15,9 @@ import (
 // socket while the case runs, so a connect to it is refused even when
 // other cases run side by side; Release frees it.
 type ClosedPort struct {
-	Port int
-	fd   int
+	Port    int
+	fd      int
+	release func() error // an in-memory network's port (ReserveClosedPortOn)
 }
 
 // ReserveClosedPort binds a fresh port without listening on it.
@@ -43,4 +44,9 @@ func ReserveClosedPort() (*ClosedPort, error) {
 }
 
 // Release frees the port.
-func (p *ClosedPort) Release() error { return syscall.Close(p.fd) }
+func (p *ClosedPort) Release() error {
+	if p.release != nil {
+		return p.release()
+	}
+	return syscall.Close(p.fd)
+}

@@ -169,19 +169,12 @@ func runClient(t Target, n *memnet.Network, c *fixtures.Case, profile string, se
 		// to a case running side by side, whose peer would then accept
 		// this case's connect.
 		peer.Close()
-		var release func() error
-		if n != nil {
-			port, release, err = n.ReserveClosedPort()
-		} else {
-			var closed *rawwire.ClosedPort
-			if closed, err = rawwire.ReserveClosedPort(); err == nil {
-				port, release = closed.Port, closed.Release
-			}
-		}
+		closed, err := rawwire.ReserveClosedPortOn(n)
 		if err != nil {
 			return nil, err
 		}
-		defer release()
+		defer closed.Release()
+		port = closed.Port
 	}
 	s, err := t.Start(c, profile, Env{PeerPort: port, PeerPath: path, Net: n})
 	if err != nil {
