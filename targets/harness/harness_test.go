@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -564,4 +565,19 @@ func TestRealHarness(t *testing.T) {
 		t.Errorf("http.METHODS value = %#v, want a non-empty array", e.Value)
 	}
 	closeAndVerify(t, tg)
+}
+
+// A harness process gets the suite's environment without what it never
+// uses (NODE_EXTRA_CA_CERTS), and Config.Env on top, which may set it.
+func TestProcessEnv(t *testing.T) {
+	base := []string{"PATH=/bin", "NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca.crt", "NODE_OPTIONS=--x"}
+	got := processEnv(base, []string{"A=1"})
+	want := []string{"PATH=/bin", "NODE_OPTIONS=--x", "A=1"}
+	if !slices.Equal(got, want) {
+		t.Errorf("processEnv = %q, want %q", got, want)
+	}
+	got = processEnv(base, []string{"NODE_EXTRA_CA_CERTS=/mine.crt"})
+	if !slices.Contains(got, "NODE_EXTRA_CA_CERTS=/mine.crt") || slices.Contains(got, base[1]) {
+		t.Errorf("Config.Env's own NODE_EXTRA_CA_CERTS: got %q", got)
+	}
 }
