@@ -20,9 +20,9 @@ MATRIX_SEED ?= 1
 MATRIX_TARGETS := $(shell awk '!/^\#/ && NF {print $$1}' targets/registry/runtimes.tsv)
 # TARGETS narrows `make matrix` to a shard (spaces or commas); the records
 # of the others stay as they are. MATRIX_JOBS targets run side by side:
-# one by default, since each target already runs PROCS suite processes with
-# a harness process per segmentation (12 runtimes at once); two targets at
-# once put 24 on the 2 cores, and a case's 30 ms timer could fire before
+# one by default, since each target already runs twelve runtime processes
+# at once (the suite's pool of harness processes); two targets at once put
+# 24 on the 2 cores, and a case's 30 ms timer could fire before
 # its request was written (agent-timeout-option failed once so).
 comma := ,
 MATRIX_RUN = $(or $(subst $(comma), ,$(TARGETS)),$(MATRIX_TARGETS))
@@ -37,17 +37,18 @@ NODESPEC_VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || 
 LDFLAGS = -ldflags=-X=github.com/nodespec/nodespec/reports.Version=$(NODESPEC_VERSION)
 
 # The suite runs under the Ginkgo CLI (GINKGO, the version go.mod pins)
-# in PROCS processes side by side, each with its own target (a harness
-# process of the runtime per segmentation), so both cores are used and the
-# cases' waits (server timeouts, pauses) overlap. ref runs in one process
-# by default: its runs are in memory on a clock that skips their waits,
-# and a case's three segmentations already run side by side, so Ginkgo's
-# parallel mode only added its own costs (3.3 s instead of 5.8 s; under
-# -race 9.4 s instead of 25 s). PROCS=n overrides either.
+# in one process by default: its look-ahead (specs/runs_test.go) makes the
+# runs of the specs to come while Ginkgo judges one, on ref in memory and
+# on a runtime on a pool of twelve harness processes, so both cores are
+# used and the cases' waits overlap. Ginkgo's parallel mode only added its
+# own costs: ref 3.3 s instead of 5.8 s (-race 9.4 s instead of 25 s),
+# node20 7.0-8.2 s instead of 8.7-9.4 s with four processes of three
+# harness processes each. PROCS=n runs n processes (the pool is shared out
+# among them; there is no look-ahead).
 # The suite writes junit.xml, report.json and summary.md into OUT itself
 # (-nodespec.out; in parallel mode from the merged report).
 PROCS ?=
-SUITE_PROCS = $(or $(PROCS),$(if $(filter ref,$(TARGET)),1,4))
+SUITE_PROCS = $(or $(PROCS),1)
 # Ginkgo's capture of each spec's stdout and stderr is off: the suite writes
 # through GinkgoWriter, and the capture cost ~8% of a ref run.
 # The CLI is built into bin/ once, and again when go.mod or go.sum change
@@ -64,7 +65,7 @@ GINKGO_CLI = $(GINKGO) $(if $(CI),--no-color) --procs=$(SUITE_PROCS) --timeout=2
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
-	@echo "  variables: TARGET=ref|custom|node20|node6|node14|node22|node24|node26|bun|deno  PROFILE=v6|v14|latest  FOCUS=<regexp>  LABELS=<ginkgo label filter>  SEED=<n>  PROCS=<suite processes, default 1 on ref, 4 on a runtime>  TARGETS=<matrix shard>  MATRIX_JOBS=<targets side by side, default 1>"
+	@echo "  variables: TARGET=ref|custom|node20|node6|node14|node22|node24|node26|bun|deno  PROFILE=v6|v14|latest  FOCUS=<regexp>  LABELS=<ginkgo label filter>  SEED=<n>  PROCS=<suite processes, default 1>  TARGETS=<matrix shard>  MATRIX_JOBS=<targets side by side, default 1>"
 
 test: browser lint unit suite-check ## lint, unit tests, the suite binary from an empty directory, the suite on ref (every case must pass; on its in-memory loopback under the race detector, and on kernel sockets) and on the system node, gated on their baselines
 	@command -v node >/dev/null || { echo "make test gates the system node (target node20) and found no node on PATH"; exit 1; }

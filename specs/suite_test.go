@@ -9,7 +9,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"hash/fnv"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -28,7 +27,6 @@ import (
 	"github.com/nodespec/nodespec/fixtures"
 	"github.com/nodespec/nodespec/oracle"
 	"github.com/nodespec/nodespec/oracle/trace"
-	"github.com/nodespec/nodespec/rawwire"
 	"github.com/nodespec/nodespec/reports"
 	"github.com/nodespec/nodespec/targets"
 	"github.com/nodespec/nodespec/targets/registry"
@@ -232,14 +230,12 @@ var _ = BeforeSuite(func() {
 })
 
 var _ = AfterSuite(func() {
-	aheadWG.Wait() // runs started ahead for specs an interrupt or a failure left unrun
+	stopAhead() // the look-ahead's workers, and what an interrupt or a failure left unrun
 	prefetchWG.Wait()
 	if target != nil {
 		Expect(target.Close()).To(Succeed())
 	}
-	for _, t := range spares {
-		Expect(t.Close()).To(Succeed())
-	}
+	Expect(closePool()).To(Succeed())
 	// Every connection, reader and loop of the run must be gone. (In
 	// Ginkgo's parallel mode its own output interceptor keeps goroutines
 	// that forward each process's output: they are Ginkgo's, not ours.)
@@ -429,147 +425,6 @@ func specFilter() (func(*fixture, string) bool, error) {
 	}, nil
 }
 
-// The look-ahead: on a target that runs cases in memory in this process
-// (ref, targets.InMemory), the first spec of a section starts the runs of every spec of the
-// section that will run, a few at a time, so the next spec's runs go on
-// while this one is judged and reported: Ginkgo runs specs one after the
-// other, and a ref run is short enough that its judging and reporting left
-// a core idle (the ref suite's spec time went 1.3 s -> 1.0 s). Each spec
-// still judges its own runs; only when they ran differs, and a spec's
-// duration in the reports is its wait for them.
-var (
-	aheadMu      sync.Mutex
-	aheadStarted = map[string]bool{}      // sections whose runs were started
-	aheadRuns    = map[string]*aheadRun{} // by spec name
-	aheadSlots   = make(chan struct{}, 6) // specs whose runs go on at once
-	aheadWG      sync.WaitGroup           // AfterSuite waits for every run
-	aheadFilter  func(*fixture, string) bool
-)
-
-type aheadRun struct {
-	done chan struct{}
-	runs []segRun
-}
-
-// aheadOf is the spec's runs, started ahead if this is the first spec of
-// its section to run; nil when nothing was started for it.
-func aheadOf(c *fixture, profile string) *aheadRun {
-	aheadMu.Lock()
-	defer aheadMu.Unlock()
-	sec := c.Sections[0]
-	if !aheadStarted[sec] {
-		aheadStarted[sec] = true
-		if aheadFilter == nil {
-			f, err := specFilter()
-			if err != nil {
-				return nil
-			}
-			aheadFilter = f
-		}
-		for _, sf := range sectionCases[sec] {
-			for _, p := range profiles {
-				if !aheadFilter(sf, p) {
-					continue
-				}
-				r := &aheadRun{done: make(chan struct{})}
-				aheadRuns[specName(sf, p)] = r
-				aheadWG.Add(1)
-				go func() {
-					defer aheadWG.Done()
-					defer close(r.done)
-					aheadSlots <- struct{}{}
-					defer func() { <-aheadSlots }()
-					// A case that does not decode or does not apply is
-					// not run: its spec fails or skips before asking.
-					if sc, err := sf.load(); err == nil {
-						if ok, _ := oracle.Applicable(sc, p, targetInfo); ok {
-							r.runs = runSegmentations(sc, p, segmentations(sc))
-						}
-					}
-				}()
-			}
-		}
-	}
-	r := aheadRuns[specName(c, profile)]
-	delete(aheadRuns, specName(c, profile))
-	return r
-}
-
-// segmentations: a server-side case runs whole, byte by byte and split at
-// random points; the random seed derives from Ginkgo's --seed and the case
-// id, so a failure names a seed that reproduces it.
-func segmentations(c *fixtures.Case) []rawwire.Segmentation {
-	switch {
-	case c.Wire == nil:
-		return []rawwire.Segmentation{{Name: "none"}}
-	case c.Wire.Whole:
-		return []rawwire.Segmentation{rawwire.Whole()}
-	}
-	h := fnv.New64a()
-	h.Write([]byte(c.ID))
-	seed := GinkgoRandomSeed() ^ int64(h.Sum64()>>1)
-	return []rawwire.Segmentation{rawwire.Whole(), rawwire.Bytewise(), rawwire.Random(seed)}
-}
-
-type segRun struct {
-	tr  *trace.Trace
-	err error
-}
-
-// runSegmentations runs the case under each segmentation side by side, so
-// a case's waits (a timeout under test, a pause) overlap: on a target that
-// runs several cases at once (ref: every session has its own loop) all on
-// it, on one that runs one at a time (a harness process) each on an
-// instance of its own (instance). The results are judged afterwards, in
-// order, on the spec's goroutine.
-func runSegmentations(c *fixtures.Case, profile string, segs []rawwire.Segmentation) []segRun {
-	out := make([]segRun, len(segs))
-	cc, ok := target.(targets.Concurrent)
-	concurrent := ok && cc.Concurrent()
-	var wg sync.WaitGroup
-	for i, seg := range segs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			t := target
-			if !concurrent {
-				if t, out[i].err = instance(i); out[i].err != nil {
-					return
-				}
-			}
-			out[i].tr, out[i].err = targets.Run(t, c, profile, seg)
-		}()
-	}
-	wg.Wait()
-	return out
-}
-
-// spares are further instances of a target that runs one case at a time,
-// opened when first needed: instance i > 0 is spares[i-1]. The timer cases
-// of a harness target took three times their wait with the segmentations
-// one after the other (3.1 s for a 1 s keep-alive timeout on node20).
-var (
-	sparesMu sync.Mutex
-	spares   []targets.Target
-)
-
-// instance is the i-th instance of the target: the suite's own for 0.
-func instance(i int) (targets.Target, error) {
-	if i == 0 {
-		return target, nil
-	}
-	sparesMu.Lock()
-	defer sparesMu.Unlock()
-	for len(spares) < i {
-		t, err := registry.Open(targetName)
-		if err != nil {
-			return nil, fmt.Errorf("opening another instance of %s: %w", targetName, err)
-		}
-		spares = append(spares, t)
-	}
-	return spares[i-1], nil
-}
-
 func runCase(f *fixture, profile string) {
 	c, err := f.load()
 	if err != nil {
@@ -600,11 +455,9 @@ func runCase(f *fixture, profile string) {
 	var verdict oracle.Verdict
 	segs := segmentations(c)
 	var runs []segRun
-	if m, ok := target.(targets.InMemory); ok && m.InMemory() {
-		if r := aheadOf(f, profile); r != nil {
-			<-r.done
-			runs = r.runs
-		}
+	if r := aheadOf(f, profile); r != nil {
+		<-r.done
+		runs = r.runs
 	}
 	if runs == nil {
 		runs = runSegmentations(c, profile, segs)

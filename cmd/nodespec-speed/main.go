@@ -138,15 +138,19 @@ func benchmark(t *tree) error {
 var ranLine = regexp.MustCompile(`Ran (\d+ of \d+) Specs in ([\d.]+) seconds`)
 
 // procsFor is how many suite processes a tree's make conformance runs a
-// target in: PROCS=4, except ref in one process from the tree on whose
-// Makefile says so (SUITE_PROCS: ref runs in memory on a skipping clock).
-// A positive -procs wins.
+// target in: one for every target from the tree on whose Makefile says so
+// (its look-ahead runs a runtime's cases on a pool of harness processes),
+// before that one for ref only (SUITE_PROCS: ref runs in memory on a
+// skipping clock), and before that four. A positive -procs wins.
 func procsFor(t *tree, target string, procs int) int {
 	if procs > 0 {
 		return procs
 	}
 	mk, _ := os.ReadFile(filepath.Join(t.dir, "Makefile"))
-	if target == "ref" && bytes.Contains(mk, []byte("SUITE_PROCS")) {
+	switch {
+	case bytes.Contains(mk, []byte("SUITE_PROCS = $(or $(PROCS),1)")):
+		return 1
+	case target == "ref" && bytes.Contains(mk, []byte("SUITE_PROCS")):
 		return 1
 	}
 	return 4
