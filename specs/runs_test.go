@@ -90,11 +90,17 @@ func parallelTotal() int {
 // runtime processes as four suite processes with three each had (a case's
 // three segmentations side by side: a 1 s keep-alive timeout cost 3.1 s on
 // node20 with them one after the other), and at least three per process.
+//
+// An instance that does not open (a runtime that will not start another
+// process, a start that times out under load) does not fail the run that
+// asked: the pool stops growing, says so once, and the run waits for an
+// open instance (the suite's own target is always one).
 var pool struct {
 	mu     sync.Mutex
 	handed int              // instances handed out for the first time
 	opened []targets.Target // all but the suite's own target
 	idle   chan targets.Target
+	stuck  bool // an open failed: the pool stays as it is
 }
 
 func poolSize() int { return max(3, 12/parallelTotal()) }
@@ -110,7 +116,7 @@ func acquire() (targets.Target, error) {
 		return t, nil
 	default:
 	}
-	if pool.handed < poolSize() {
+	if pool.handed < poolSize() && !pool.stuck {
 		pool.handed++
 		first := pool.handed == 1
 		pool.mu.Unlock()
@@ -118,16 +124,17 @@ func acquire() (targets.Target, error) {
 			return target, nil
 		}
 		t, err := registry.Open(targetName)
-		if err != nil {
-			pool.mu.Lock()
-			pool.handed-- // the next run tries again
-			pool.mu.Unlock()
-			return nil, fmt.Errorf("opening another instance of %s: %w", targetName, err)
-		}
 		pool.mu.Lock()
-		pool.opened = append(pool.opened, t)
-		pool.mu.Unlock()
-		return t, nil
+		if err == nil {
+			pool.opened = append(pool.opened, t)
+			pool.mu.Unlock()
+			return t, nil
+		}
+		pool.handed--
+		if !pool.stuck {
+			pool.stuck = true
+			fmt.Fprintf(GinkgoWriter, "the pool of %s stays at %d instance(s): opening another failed: %v\n", targetName, pool.handed, err)
+		}
 	}
 	idle := pool.idle
 	pool.mu.Unlock()
@@ -157,8 +164,11 @@ func closePool() error {
 // pool of runtime processes is never idle while one spec is judged or one
 // case waits out a runtime's timer: node20's suite in one process with
 // this took 7.0-8.2 s where four processes with three runtime processes
-// each took 8.7-9.4 s (A/B, three rounds), at a quarter less CPU (no four Go processes
-// decoding and judging side by side, no Ginkgo server in between). ref
+// each took 8.7-9.4 s (A/B, three rounds), at a quarter less CPU (no four
+// Go processes decoding and judging side by side, no Ginkgo server in
+// between). Ginkgo shuffles the sections, so many runs are made before
+// their spec asks and wait for it: up to ~500 traces on node20, at 150 MB
+// no more than the suite's memory without it. ref
 // queues by section only: its runs use the cores already, and queueing
 // them all kept 100 MB of traces for nothing.
 //

@@ -53,11 +53,11 @@ func TestSpecs(t *testing.T) {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(400)
 	}
-	// Suite processes side by side share the cores: each takes its share
-	// (one of two, with the default four processes) instead of all of
-	// them, which had the Go schedulers of four processes contend for two
-	// cores: the ref suite's Ginkgo time went 6.4-7.1 s -> 5.9-6.2 s (A/B,
-	// three runs each). GOMAXPROCS, if set, wins.
+	// Suite processes side by side (PROCS=n) share the cores: each takes
+	// its share (one of two with four processes) instead of all of them,
+	// which had the Go schedulers of four processes contend for two cores:
+	// the ref suite's Ginkgo time went 6.4-7.1 s -> 5.9-6.2 s (A/B, three
+	// runs each). GOMAXPROCS, if set, wins.
 	if suiteCfg, _ := GinkgoConfiguration(); suiteCfg.ParallelTotal > 1 && os.Getenv("GOMAXPROCS") == "" {
 		runtime.GOMAXPROCS(max(1, runtime.NumCPU()/suiteCfg.ParallelTotal))
 	}
@@ -88,7 +88,7 @@ func TestSpecs(t *testing.T) {
 	}
 	prefetch()
 	RegisterFailHandler(Fail)
-	RunSpecs(t, "nodespec ("+targetName+")")
+	RunSpecs(t, suiteDescription())
 }
 
 var (
@@ -106,10 +106,11 @@ var (
 )
 
 // fixture is a case in the spec tree: its header (id, sections), read at
-// start-up, and the case itself, decoded when a spec first needs it. A
-// suite process used to decode every fixture before its first spec (most
-// of its start-up, and in parallel mode four processes did it at once on
-// two cores, 0.8-1.3 s of node20's wall time) though it runs a quarter.
+// start-up, and the case itself, decoded when first needed (by the spec,
+// the look-ahead or prefetch). A suite process used to decode every
+// fixture before its first spec: most of its start-up, and in parallel
+// mode four processes did it at once on two cores (0.8-1.3 s of node20's
+// wall time then) though each runs a quarter.
 type fixture struct {
 	fixtures.Header
 	once sync.Once
@@ -335,12 +336,16 @@ func describeSections(prefix string) {
 		Describe(sec, func() {
 			for _, c := range bySection[sec] {
 				for _, p := range profiles {
-					It(specName(c, p), specLabels(c, p), func() { runCase(c, p) })
+					It(specName(c, p), specLabels(c, p), func(ctx SpecContext) { runCase(ctx, c, p) })
 				}
 			}
 		})
 	}
 }
+
+// suiteDescription is the suite's text in Ginkgo: the start of every
+// spec's text its focus and skip match.
+func suiteDescription() string { return "nodespec (" + targetName + ")" }
 
 func specName(c *fixture, profile string) string { return fmt.Sprintf("%s [%s]", c.ID, profile) }
 
@@ -415,8 +420,8 @@ func specFilter() (func(*fixture, string) bool, error) {
 		if !keep(specLabels(c, p)) {
 			return false
 		}
-		// Ginkgo matches the full text: the Describe, then the It.
-		text := c.Sections[0] + " " + specName(c, p)
+		// Ginkgo matches the suite's text, the Describe's, then the It's.
+		text := suiteDescription() + " " + c.Sections[0] + " " + specName(c, p)
 		matches := func(re *regexp.Regexp) bool { return re.MatchString(text) }
 		if len(focus) > 0 && !slices.ContainsFunc(focus, matches) {
 			return false
@@ -425,7 +430,7 @@ func specFilter() (func(*fixture, string) bool, error) {
 	}, nil
 }
 
-func runCase(f *fixture, profile string) {
+func runCase(ctx SpecContext, f *fixture, profile string) {
 	c, err := f.load()
 	if err != nil {
 		Fail(fmt.Sprintf("fixture %s does not load:\n%v", f.File, err))
@@ -456,8 +461,12 @@ func runCase(f *fixture, profile string) {
 	segs := segmentations(c)
 	var runs []segRun
 	if r := aheadOf(f, profile); r != nil {
-		<-r.done
-		runs = r.runs
+		select {
+		case <-r.done:
+			runs = r.runs
+		case <-ctx.Done():
+			return // interrupted or timed out: Ginkgo has said so
+		}
 	}
 	if runs == nil {
 		runs = runSegmentations(c, profile, segs)
