@@ -170,9 +170,9 @@ func closePool() error {
 // Go processes decoding and judging side by side, no Ginkgo server in
 // between). Ginkgo shuffles the sections, so many runs are made before
 // their spec asks and wait for it: up to ~500 traces on node20, at 150 MB
-// no more than the suite's memory without it. ref
-// queues by section only: its runs use the cores already, and queueing
-// them all kept 100 MB of traces for nothing.
+// no more than the suite's memory without it. ref queues by section only:
+// its runs use the cores already, and queueing them all kept 40-100 MB
+// more of traces for no time saved.
 //
 // Each spec still judges its own runs; only when they ran differs, and a
 // spec's duration in the reports is its wait for them. In Ginkgo's
