@@ -75,20 +75,10 @@ func concurrent() bool {
 	return ok && cc.Concurrent()
 }
 
-func inMemory() bool {
-	m, ok := target.(targets.InMemory)
-	return ok && m.InMemory()
-}
-
-func parallelTotal() int {
-	suiteCfg, _ := GinkgoConfiguration()
-	return max(1, suiteCfg.ParallelTotal)
-}
-
 // The pool: instances of a target that runs one case at a time (a harness
 // process each). A run takes an idle one, and another is opened while
-// fewer than poolSize are: the suite's own target first, then more from
-// the registry. poolSize is twelve among all suite processes, as many
+// fewer than pool.size are: the suite's own target first, then more from
+// the registry. The size is twelve among all suite processes, as many
 // runtime processes as four suite processes with three each had (a case's
 // three segmentations side by side: a 1 s keep-alive timeout cost 3.1 s on
 // node20 with them one after the other), and at least three per process.
@@ -99,18 +89,18 @@ func parallelTotal() int {
 // open instance (the suite's own target is always one).
 var pool struct {
 	mu     sync.Mutex
+	size   int              // set with idle, on the first acquire
 	handed int              // instances handed out for the first time
 	opened []targets.Target // all but the suite's own target
 	idle   chan targets.Target
 	stuck  bool // an open failed: the pool stays as it is
 }
 
-func poolSize() int { return max(3, 12/parallelTotal()) }
-
 func acquire() (targets.Target, error) {
 	pool.mu.Lock()
 	if pool.idle == nil {
-		pool.idle = make(chan targets.Target, poolSize())
+		pool.size = max(3, 12/parallel)
+		pool.idle = make(chan targets.Target, pool.size)
 	}
 	select {
 	case t := <-pool.idle:
@@ -118,7 +108,7 @@ func acquire() (targets.Target, error) {
 		return t, nil
 	default:
 	}
-	if pool.handed < poolSize() && !pool.stuck {
+	if pool.handed < pool.size && !pool.stuck {
 		pool.handed++
 		first := pool.handed == 1
 		pool.mu.Unlock()
@@ -184,7 +174,6 @@ var ahead struct {
 	mu         sync.Mutex
 	cond       *sync.Cond
 	began      bool
-	filter     func(*fixture, string) bool
 	sections   map[string]bool      // sections queued first
 	runs       map[string]*aheadRun // by spec name
 	urgent     []*aheadRun          // the asking spec's section
@@ -204,25 +193,20 @@ type aheadRun struct {
 // aheadOf is the spec's runs, queued ahead (and maybe made already); nil
 // when there is no look-ahead or the spec was not queued.
 func aheadOf(f *fixture, profile string) *aheadRun {
-	if parallelTotal() > 1 {
+	if parallel > 1 || willRun == nil {
 		return nil
 	}
 	ahead.mu.Lock()
 	defer ahead.mu.Unlock()
 	if !ahead.began {
 		ahead.began = true
-		filter, err := specFilter()
-		if err != nil {
-			return nil
-		}
-		ahead.filter = filter
 		ahead.cond = sync.NewCond(&ahead.mu)
 		ahead.sections = map[string]bool{}
 		ahead.runs = map[string]*aheadRun{}
-		if !inMemory() {
+		if !targets.IsInMemory(target) {
 			for _, sf := range interleaved() {
 				for _, p := range profiles {
-					if ahead.filter(sf, p) {
+					if willRun(sf, p) {
 						ahead.background = append(ahead.background, aheadItem(sf, p))
 					}
 				}
@@ -233,14 +217,11 @@ func aheadOf(f *fixture, profile string) *aheadRun {
 			go aheadWorker()
 		}
 	}
-	if ahead.filter == nil {
-		return nil
-	}
 	if sec := f.Sections[0]; !ahead.sections[sec] {
 		ahead.sections[sec] = true
 		for _, sf := range sectionCases[sec] {
 			for _, p := range profiles {
-				if ahead.filter(sf, p) {
+				if willRun(sf, p) {
 					ahead.urgent = append(ahead.urgent, aheadItem(sf, p))
 				}
 			}

@@ -58,8 +58,10 @@ func TestSpecs(t *testing.T) {
 	// which had the Go schedulers of four processes contend for two cores:
 	// the ref suite's Ginkgo time went 6.4-7.1 s -> 5.9-6.2 s (A/B, three
 	// runs each). GOMAXPROCS, if set, wins.
-	if suiteCfg, _ := GinkgoConfiguration(); suiteCfg.ParallelTotal > 1 && os.Getenv("GOMAXPROCS") == "" {
-		runtime.GOMAXPROCS(max(1, runtime.NumCPU()/suiteCfg.ParallelTotal))
+	suiteCfg, _ := GinkgoConfiguration()
+	parallel = max(1, suiteCfg.ParallelTotal)
+	if parallel > 1 && os.Getenv("GOMAXPROCS") == "" {
+		runtime.GOMAXPROCS(max(1, runtime.NumCPU()/parallel))
 	}
 	// The spec tree depends on the target's profiles, so it is built here,
 	// after the test binary has parsed its flags, and before RunSpecs.
@@ -77,8 +79,14 @@ func TestSpecs(t *testing.T) {
 	if profiles, err = selectProfiles(targetName, firstOf(*profileFlag, os.Getenv("NODESPEC_PROFILE"))); err != nil {
 		t.Fatal(err)
 	}
+	// A bad filter leaves willRun nil: Ginkgo reports it at RunSpecs, and
+	// nothing is prefetched or looked ahead.
+	willRun, err = specFilter()
 	if *listFlag != "" {
-		if err := listCases(*listFlag); err != nil {
+		if err == nil {
+			err = listCases(*listFlag)
+		}
+		if err != nil {
 			t.Fatal(err)
 		}
 		return
@@ -99,6 +107,11 @@ var (
 	claimed    = map[string]bool{} // case ids placed by a section group
 	// sectionCases are the cases under each section's Describe, in order.
 	sectionCases = map[string][]*fixture{}
+
+	// parallel is the number of suite processes (Ginkgo's parallel mode
+	// when over one); willRun tells the specs this run runs (specFilter).
+	parallel int
+	willRun  func(*fixture, string) bool
 
 	target     targets.Target
 	targetInfo oracle.Target
@@ -131,12 +144,8 @@ func (f *fixture) load() (*fixtures.Case, error) {
 // each process decodes only what it runs, on first need. AfterSuite waits
 // for it.
 func prefetch() {
-	if suiteCfg, _ := GinkgoConfiguration(); suiteCfg.ParallelTotal > 1 {
+	if parallel > 1 || willRun == nil {
 		return
-	}
-	willRun, err := specFilter()
-	if err != nil {
-		return // the run reports the bad filter
 	}
 	prefetchWG.Add(1)
 	go func() {
@@ -365,10 +374,6 @@ func specLabels(c *fixture, profile string) Labels {
 // run, without running it (make list): one line per case and profile (a
 // case whose profiles lack the profile runs too, and reports n/a).
 func listCases(path string) error {
-	willRun, err := specFilter()
-	if err != nil {
-		return err
-	}
 	var b strings.Builder
 	n := 0
 	for _, c := range cases {
@@ -385,8 +390,8 @@ func listCases(path string) error {
 }
 
 // specFilter tells which specs a run with Ginkgo's label filter, focus
-// and skip runs: make list prints them, and the look-ahead (aheadOf) runs
-// only those.
+// and skip runs (willRun): make list prints them, and prefetch and the
+// look-ahead (aheadOf) make only those.
 func specFilter() (func(*fixture, string) bool, error) {
 	suiteCfg, _ := GinkgoConfiguration()
 	keep := func([]string) bool { return true }

@@ -53,10 +53,16 @@ type InMemory interface {
 	InMemory() bool
 }
 
+// IsInMemory reports whether t runs its programs in memory (InMemory).
+func IsInMemory(t Target) bool {
+	m, ok := t.(InMemory)
+	return ok && m.InMemory()
+}
+
 // networkFor is a fresh network for one run on t: in memory when t runs
 // in this process and says so, else nil (the kernel's).
 func networkFor(t Target) *memnet.Network {
-	if m, ok := t.(InMemory); ok && m.InMemory() {
+	if IsInMemory(t) {
 		return memnet.New()
 	}
 	return nil
